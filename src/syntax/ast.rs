@@ -1,0 +1,225 @@
+//! The abstract syntax tree of a CloudWatch Logs filter pattern.
+//!
+//! Every node carries a [`Span`] into the pattern text it was parsed from. Spans are metadata:
+//! two trees are equal when they say the same thing, wherever they were written, which is what
+//! makes `parse(print(ast)) == ast` a testable property.
+//!
+//! The tree keeps what the pattern says, not what it means: wildcard and regex meaning is
+//! assigned by the evaluator, and nothing here knows about events.
+
+use std::fmt;
+
+/// A half-open byte range `start..end` into the pattern text.
+///
+/// Equality and hashing ignore spans (see the module docs).
+#[derive(Clone, Copy, Default)]
+pub struct Span {
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset one past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from `start` to `end` (byte offsets).
+    pub const fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+}
+
+impl PartialEq for Span {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl Eq for Span {}
+
+impl std::hash::Hash for Span {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+}
+
+impl fmt::Debug for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
+    }
+}
+
+/// A whole filter pattern: one of the four syntaxes (spec §2).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Ast {
+    /// Terms and quoted phrases over the raw message; no terms at all is the empty,
+    /// match-everything pattern (spec §2.1, §3).
+    Terms(TermPattern),
+    /// `{ ... }` over a JSON event (spec §5).
+    Json(JsonPattern),
+    /// `[ ... ]` over a space-delimited message (spec §6).
+    Delimited(DelimitedPattern),
+    /// A standalone `%regex%` searched in the raw message (spec §4).
+    Regex(RegexLit),
+}
+
+/// A term pattern: `ERROR -ARGUMENTS`, `?ERROR ?WARN`, `"INTERNAL SERVER ERROR"`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TermPattern {
+    /// The terms in the order written. Empty for the empty pattern.
+    pub terms: Vec<Term>,
+    pub span: Span,
+}
+
+/// One term of a term pattern.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Term {
+    pub kind: TermKind,
+    /// The text to look for, with quotes removed and escapes decoded.
+    pub text: String,
+    pub span: Span,
+}
+
+/// How a term takes part in the match (spec §3.3, §3.5, §3.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TermKind {
+    /// `term`: the message must contain it.
+    Include,
+    /// `-term`: the message must not contain it.
+    Exclude,
+    /// `?term`: one of the `?` terms must occur (ignored when mixed with other kinds, §3.7).
+    Optional,
+}
+
+/// A JSON pattern: the boolean expression between the braces.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct JsonPattern {
+    pub expr: Expr<Condition>,
+    pub span: Span,
+}
+
+/// A boolean expression over leaves `L`, shared by JSON patterns (leaves are conditions on a
+/// selector) and by space-delimited field slots (leaves are conditions on that field).
+///
+/// `And` and `Or` hold at least two operands. A parenthesised operand of the same operator
+/// stays nested (`a && (b && c)`), so the printer can reproduce the tree exactly.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Expr<L> {
+    And(Vec<Expr<L>>, Span),
+    Or(Vec<Expr<L>>, Span),
+    Leaf(L),
+}
+
+/// One JSON condition: `$.eventName = "ConsoleLogin"`, `$.x NOT EXISTS`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Condition {
+    pub selector: Selector,
+    pub test: Test,
+    pub span: Span,
+}
+
+/// What a condition asks of the node(s) its selector reaches.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Test {
+    /// `= != < <= > >=` against a value.
+    Compare(CmpOp, Value),
+    /// `IS NULL`
+    IsNull,
+    /// `IS TRUE`
+    IsTrue,
+    /// `IS FALSE`
+    IsFalse,
+    /// `NOT EXISTS`
+    NotExists,
+}
+
+/// A comparison operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    /// The operator as written in a pattern.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "=",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+}
+
+/// A JSON selector: `$` followed by steps (spec §5.2).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Selector {
+    pub steps: Vec<Step>,
+    pub span: Span,
+}
+
+/// One step of a selector.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Step {
+    /// `.name` or `.['dotted.name']`: the printer picks the bracket form when the name needs it.
+    Field(String),
+    /// `[N]`, zero-based.
+    Index(u64),
+    /// `[*]`: any element of an array.
+    AnyIndex,
+    /// `.*`: any field of an object.
+    AnyField,
+}
+
+/// The right-hand side of a comparison (spec §5.3).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Value {
+    /// A string, quoted or not, with escapes decoded. A `*` at either end is a wildcard
+    /// (spec A19); a `*` elsewhere is literal (A11).
+    String(String),
+    /// An unquoted number, kept as written (`-1.5e3`) so printing is exact.
+    Number(String),
+    /// A lone `*` (quoted or not): any string or number.
+    Star,
+    /// `%regex%`.
+    Regex(RegexLit),
+}
+
+/// A regular expression between `%` signs, as written (without the `%`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RegexLit {
+    pub source: String,
+    pub span: Span,
+}
+
+/// A space-delimited pattern: `[ip, user, ..., status_code = 4*, bytes > 1000]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DelimitedPattern {
+    pub fields: Vec<FieldSpec>,
+    pub span: Span,
+}
+
+/// One slot of a space-delimited pattern.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FieldSpec {
+    /// `...`: any number of fields, zero included (spec A7).
+    Ellipsis(Span),
+    /// A field: named or not (a trailing comma makes an unnamed last field, spec §6.1),
+    /// with an optional condition on it (which requires a name, spec A27).
+    Field {
+        name: Option<String>,
+        condition: Option<Expr<FieldCondition>>,
+        span: Span,
+    },
+}
+
+/// One condition inside a field slot: `= 4*`, `> 1000`, `= %regex%`. The field it tests is
+/// the slot's own (cross-field references are rejected, spec §6.6).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FieldCondition {
+    pub op: CmpOp,
+    pub value: Value,
+    pub span: Span,
+}

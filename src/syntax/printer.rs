@@ -1,0 +1,1 @@
+//! The canonical printer: `Display` for the AST.
