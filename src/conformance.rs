@@ -77,8 +77,7 @@ pub fn parse_cases(text: &str, path: &Path) -> Result<Vec<Case>, CaseFileError> 
             line: Some(i + 1),
             message,
         };
-        let v: Value =
-            serde_json::from_str(line).map_err(|e| err(format!("not JSON: {e}")))?;
+        let v: Value = serde_json::from_str(line).map_err(|e| err(format!("not JSON: {e}")))?;
         cases.push(case_from_value(v, i + 1).map_err(err)?);
     }
     Ok(cases)
@@ -98,7 +97,11 @@ fn case_from_value(v: Value, line: usize) -> Result<Case, String> {
         Some(_) => return Err(format!("case {id}: \"pattern\" must be a string")),
         None => return Err(format!("case {id}: missing \"pattern\"")),
     };
-    let expect = match (m.remove("expect_error"), m.remove("expect"), m.remove("event")) {
+    let expect = match (
+        m.remove("expect_error"),
+        m.remove("expect"),
+        m.remove("event"),
+    ) {
         (Some(Value::Bool(true)), None, _) => Expect::Error,
         (Some(Value::Bool(true)), Some(_), _) => {
             return Err(format!(
@@ -187,7 +190,10 @@ mod tests {
         assert_eq!(cases.len(), 3);
         assert_eq!(cases[1].expect, Expect::Error);
         assert_eq!(cases[1].line, 3);
-        assert!(matches!(cases[2].expect, Expect::Match { matches: false, .. }));
+        assert!(matches!(
+            cases[2].expect,
+            Expect::Match { matches: false, .. }
+        ));
     }
 
     #[test]

@@ -76,8 +76,14 @@ fn known_conflicts_are_real_case_ids_with_reasons() {
         }
     }
     for (id, reason) in known_conflicts() {
-        assert!(ids.contains(&id), "known-conflicts.txt names unknown id {id}");
-        assert!(!reason.is_empty(), "known-conflicts.txt: {id} has no reason");
+        assert!(
+            ids.contains(&id),
+            "known-conflicts.txt names unknown id {id}"
+        );
+        assert!(
+            !reason.is_empty(),
+            "known-conflicts.txt: {id} has no reason"
+        );
     }
 }
 

@@ -85,9 +85,15 @@ pub(crate) enum CValue {
     /// A lone `*`: any string or number.
     Star,
     /// A string literal: a wildcard matcher, and its numeric reading for relational operators.
-    Text { glob: Glob, number: Option<f64> },
+    Text {
+        glob: Glob,
+        number: Option<f64>,
+    },
     /// A number literal, with its text as written (compared textually against strings, A9).
-    Number { text: String, value: f64 },
+    Number {
+        text: String,
+        value: f64,
+    },
     Regex(Regex),
 }
 
@@ -330,7 +336,11 @@ pub(crate) fn compile_regex(r: &RegexLit) -> Result<Regex, ParseError> {
         .map_err(|e| {
             ParseError::new(
                 ErrorKind::Syntax,
-                format!("invalid regular expression %{}%: {}", r.source, first_line(&e)),
+                format!(
+                    "invalid regular expression %{}%: {}",
+                    r.source,
+                    first_line(&e)
+                ),
                 &r.source,
                 r.span,
             )

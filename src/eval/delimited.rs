@@ -266,7 +266,9 @@ mod tests {
     #[test]
     fn tokenizer_groups_brackets_and_quotes() {
         assert_eq!(
-            values(r#"127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] "GET /index.html HTTP/1.0" 404 1534"#),
+            values(
+                r#"127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] "GET /index.html HTTP/1.0" 404 1534"#
+            ),
             vec![
                 "127.0.0.1",
                 "-",

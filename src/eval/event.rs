@@ -148,6 +148,9 @@ mod tests {
     #[test]
     fn message_parses_lazily_and_rejects_non_json() {
         assert!(Message::new("not json").json_root().is_none());
-        assert_eq!(Message::new(r#"{"a":1}"#).json_root(), Some(&json!({"a": 1})));
+        assert_eq!(
+            Message::new(r#"{"a":1}"#).json_root(),
+            Some(&json!({"a": 1}))
+        );
     }
 }

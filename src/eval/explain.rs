@@ -132,11 +132,7 @@ fn verdict(b: bool) -> &'static str {
 
 impl fmt::Display for Explanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{}",
-            if self.matched { "MATCH" } else { "NO MATCH" }
-        )?;
+        writeln!(f, "{}", if self.matched { "MATCH" } else { "NO MATCH" })?;
         match &self.detail {
             Detail::Terms {
                 terms,
@@ -164,7 +160,10 @@ impl fmt::Display for Explanation {
                 conditions,
             } => {
                 if !event_is_json {
-                    writeln!(f, "  the event is not JSON: a JSON pattern never matches it")?;
+                    writeln!(
+                        f,
+                        "  the event is not JSON: a JSON pattern never matches it"
+                    )?;
                 }
                 for c in conditions {
                     let found = if c.found.is_empty() {
@@ -191,13 +190,19 @@ impl fmt::Display for Explanation {
                 for s in slots {
                     let value = s.value.as_deref().map_or("-".to_owned(), quoted);
                     match &s.condition {
-                        Some(c) => writeln!(f, "  {} {} = {}  ({c})", verdict(s.held), s.slot, value)?,
+                        Some(c) => {
+                            writeln!(f, "  {} {} = {}  ({c})", verdict(s.held), s.slot, value)?
+                        }
                         None => writeln!(f, "  {} {} = {}", verdict(s.held), s.slot, value)?,
                     }
                 }
             }
             Detail::Regex { regex } => {
-                writeln!(f, "  {} %{regex}% searched in the whole message", verdict(self.matched))?;
+                writeln!(
+                    f,
+                    "  {} %{regex}% searched in the whole message",
+                    verdict(self.matched)
+                )?;
             }
         }
         Ok(())

@@ -213,9 +213,8 @@ impl Pattern {
                 };
                 for b in &bound {
                     match *b {
-                        delimited::Bound::Ellipsis { token } => ellipsis_values.push(
-                            delimited::bound_text(text, &tokens, token, token).to_owned(),
-                        ),
+                        delimited::Bound::Ellipsis { token } => ellipsis_values
+                            .push(delimited::bound_text(text, &tokens, token, token).to_owned()),
                         delimited::Bound::Field { slot, first, last } => {
                             flush(&mut ellipsis_values, &mut slots);
                             let value = delimited::bound_text(text, &tokens, first, last);
@@ -349,8 +348,7 @@ pub fn select<'a, N: JsonNode>(selector: &Selector, root: &'a N) -> Vec<&'a N> {
 impl fmt::Display for Pattern {
     /// The canonical pattern text.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Until the printer lands (parser branch), show the tree.
-        write!(f, "{:?}", self.ast)
+        fmt::Display::fmt(&self.ast, f)
     }
 }
 

@@ -78,11 +78,7 @@ fn field(name: &str, cond: Option<(CmpOp, Value)>) -> FieldSpec {
 }
 
 fn delimited(fields: Vec<FieldSpec>) -> Pattern {
-    Pattern::from_ast(Ast::Delimited(DelimitedPattern {
-        fields,
-        span: sp(),
-    }))
-    .unwrap()
+    Pattern::from_ast(Ast::Delimited(DelimitedPattern { fields, span: sp() })).unwrap()
 }
 
 const APACHE: &str =
@@ -144,17 +140,29 @@ fn index_and_wildcards() {
     assert!(!cmp(&[Step::AnyField], CmpOp::Eq, s("v")).matches(&json!({"x": {"y": "v"}})));
     assert!(cmp(&[Step::AnyField, f("y")], CmpOp::Eq, s("v")).matches(&json!({"x": {"y": "v"}})));
     // Existential NOT EXISTS: true only when the wildcard reaches nothing.
-    let ne = json_pattern(leaf(sel(&[f("objs"), Step::AnyIndex, f("zz")]), Test::NotExists));
+    let ne = json_pattern(leaf(
+        sel(&[f("objs"), Step::AnyIndex, f("zz")]),
+        Test::NotExists,
+    ));
     assert!(ne.matches(&ev));
-    assert!(!json_pattern(leaf(sel(&[f("objs"), Step::AnyIndex, f("id")]), Test::NotExists))
-        .matches(&ev));
+    assert!(!json_pattern(leaf(
+        sel(&[f("objs"), Step::AnyIndex, f("id")]),
+        Test::NotExists
+    ))
+    .matches(&ev));
 }
 
 #[test]
 fn non_json_and_non_object_top_level() {
     let p = json_pattern(leaf(sel(&[f("a")]), Test::NotExists));
-    assert!(!p.matches_message("plain text"), "A12: never matches non-JSON");
-    assert!(p.matches_message("[1, 2]"), "A12: non-object top level: every selector absent");
+    assert!(
+        !p.matches_message("plain text"),
+        "A12: never matches non-JSON"
+    );
+    assert!(
+        p.matches_message("[1, 2]"),
+        "A12: non-object top level: every selector absent"
+    );
     assert!(p.matches_message("{}"));
     let any = cmp(&[Step::AnyIndex], CmpOp::Eq, Value::Number("1".into()));
     assert!(!any.matches_message("[1, 2]"));
@@ -175,8 +183,15 @@ fn boolean_semantics_a10() {
 fn and_or_short_circuit_agree_with_explain() {
     let a = leaf(sel(&[f("a")]), Test::Compare(CmpOp::Eq, s("1")));
     let b = leaf(sel(&[f("b")]), Test::NotExists);
-    let p = json_pattern(Expr::Or(vec![Expr::And(vec![a.clone(), b.clone()], sp()), a], sp()));
-    for ev in [json!({"a": "1"}), json!({"a": "1", "b": 2}), json!({"a": "2"})] {
+    let p = json_pattern(Expr::Or(
+        vec![Expr::And(vec![a.clone(), b.clone()], sp()), a],
+        sp(),
+    ));
+    for ev in [
+        json!({"a": "1"}),
+        json!({"a": "1", "b": 2}),
+        json!({"a": "2"}),
+    ] {
         let e = p.explain(&ev);
         assert_eq!(e.matched, p.matches(&ev), "{ev}");
         assert_eq!(e.to_string().starts_with("MATCH"), e.matched);
@@ -197,7 +212,11 @@ fn explain_reports_what_selectors_found() {
     let ev = json!({"t": "IAMUser", "n": null, "o": [1]});
     let e = p.explain(&ev);
     assert!(!e.matched);
-    let Detail::Json { conditions, event_is_json } = &e.detail else {
+    let Detail::Json {
+        conditions,
+        event_is_json,
+    } = &e.detail
+    else {
         panic!("json detail expected")
     };
     assert!(event_is_json);
@@ -208,11 +227,17 @@ fn explain_reports_what_selectors_found() {
     assert_eq!(conditions[2].found, vec![Found::Null]);
     assert_eq!(conditions[3].found, vec![Found::Array]);
     let text = e.to_string();
-    assert!(text.contains(r#"$.t = "Root"  found: string "IAMUser""#), "{text}");
+    assert!(
+        text.contains(r#"$.t = "Root"  found: string "IAMUser""#),
+        "{text}"
+    );
     assert!(text.contains("$.i NOT EXISTS  found: absent"), "{text}");
     let js = serde_json::to_value(&e).unwrap();
     assert_eq!(js["kind"], "json");
-    assert_eq!(js["conditions"][0]["found"][0], json!({"type": "string", "value": "IAMUser"}));
+    assert_eq!(
+        js["conditions"][0]["found"][0],
+        json!({"type": "string", "value": "IAMUser"})
+    );
 }
 
 #[test]
@@ -221,7 +246,10 @@ fn terms_semantics() {
     let msg = "[ERROR 419] MISSING ARGUMENTS";
     assert!(terms(&[]).matches_message(msg));
     assert!(terms(&[(Include, "ERROR"), (Include, "ARGUMENTS")]).matches_message(msg));
-    assert!(!terms(&[(Include, "error")]).matches_message(msg), "case sensitive");
+    assert!(
+        !terms(&[(Include, "error")]).matches_message(msg),
+        "case sensitive"
+    );
     assert!(!terms(&[(Include, "ERROR"), (Exclude, "ARGUMENTS")]).matches_message(msg));
     assert!(terms(&[(Optional, "WARN"), (Optional, "MISSING")]).matches_message(msg));
     assert!(!terms(&[(Optional, "WARN"), (Optional, "INFO")]).matches_message(msg));
@@ -269,12 +297,21 @@ fn delimited_seven_fields_and_extraction() {
     ]);
     assert!(p.matches_message(APACHE));
     let ex = p.extracted_values(APACHE).unwrap();
-    assert_eq!(ex[3], ("$timestamp".into(), "10/Oct/2000:13:25:15 -0700".into()));
-    assert_eq!(ex[4], ("$request".into(), "GET /index.html HTTP/1.0".into()));
+    assert_eq!(
+        ex[3],
+        ("$timestamp".into(), "10/Oct/2000:13:25:15 -0700".into())
+    );
+    assert_eq!(
+        ex[4],
+        ("$request".into(), "GET /index.html HTTP/1.0".into())
+    );
     let bytes = MetricValue::parse("$bytes").unwrap();
     assert_eq!(p.metric_value(&bytes, &Message::new(APACHE)), Some(1534.0));
     assert!(!p.matches_message(&APACHE.replace("1534", "999")));
-    assert!(!p.matches_message(&APACHE.replace("1534", "-")), "6.7: non-numeric token");
+    assert!(
+        !p.matches_message(&APACHE.replace("1534", "-")),
+        "6.7: non-numeric token"
+    );
 }
 
 #[test]
@@ -291,17 +328,27 @@ fn delimited_ellipsis_and_unnamed_last_field() {
     ]);
     let ex = p.extracted_values(APACHE).unwrap();
     let keys: Vec<&str> = ex.iter().map(|(k, _)| k.as_str()).collect();
-    assert_eq!(keys, ["$1", "$2", "$3", "$4", "$request", "$status_code", "$7"]);
+    assert_eq!(
+        keys,
+        ["$1", "$2", "$3", "$4", "$request", "$status_code", "$7"]
+    );
     assert_eq!(ex[6].1, "1534");
     // A7: ellipsis takes zero fields.
-    let q = delimited(vec![field("a", None), FieldSpec::Ellipsis(sp()), field("b", None)]);
+    let q = delimited(vec![
+        field("a", None),
+        FieldSpec::Ellipsis(sp()),
+        field("b", None),
+    ]);
     assert!(q.matches_message("x y"));
     assert!(!q.matches_message("x"));
 }
 
 #[test]
 fn delimited_last_field_absorbs_rest_a6() {
-    let p = delimited(vec![field("w1", Some((CmpOp::Eq, s("ERROR")))), field("w2", None)]);
+    let p = delimited(vec![
+        field("w1", Some((CmpOp::Eq, s("ERROR")))),
+        field("w2", None),
+    ]);
     assert!(p.matches_message("ERROR WARN message"));
     assert!(p.matches_message("ERROR message"));
     assert!(!p.matches_message("ERROR"), "fewer fields than slots");
@@ -328,12 +375,19 @@ fn metric_values_json_a23() {
         default_value: Some(0.0),
     };
     assert_eq!(t.datapoint(&p, &json!({"latency": 7})), Some(7.0));
-    assert_eq!(t.datapoint(&p, &json!({"other": 7})), None, "no match, no data point");
+    assert_eq!(
+        t.datapoint(&p, &json!({"other": 7})),
+        None,
+        "no match, no data point"
+    );
     assert_eq!(t.empty_period_value(), Some(0.0));
     assert_eq!(MetricValue::parse("1").unwrap(), MetricValue::Literal(1.0));
     assert!(MetricValue::parse("latency").is_err());
     assert!(MetricValue::parse("$.a[x]").is_err());
-    assert!(matches!(MetricValue::parse("$.a['b.c'][0]").unwrap(), MetricValue::Json(_)));
+    assert!(matches!(
+        MetricValue::parse("$.a['b.c'][0]").unwrap(),
+        MetricValue::Json(_)
+    ));
 }
 
 #[test]

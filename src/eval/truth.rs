@@ -180,7 +180,14 @@ mod tests {
     /// Rows null, boolean, object and array: every comparison is false, `!=` included.
     #[test]
     fn non_scalar_rows_fail_every_comparison() {
-        let values = [text("x"), text("*x"), num("1"), star(), re("."), text("true")];
+        let values = [
+            text("x"),
+            text("*x"),
+            num("1"),
+            star(),
+            re("."),
+            text("true"),
+        ];
         for node in [
             Scalar::Null,
             Scalar::Bool(true),
@@ -225,7 +232,11 @@ mod tests {
         assert!(compare(CmpOp::Eq, &text("*Trail"), s));
         assert!(compare(CmpOp::Eq, &text("*dateTr*"), s));
         assert!(!compare(CmpOp::Eq, &text("Up*Trail"), s));
-        assert!(compare(CmpOp::Eq, &text("Up*Trail"), Scalar::String("Up*Trail")));
+        assert!(compare(
+            CmpOp::Eq,
+            &text("Up*Trail"),
+            Scalar::String("Up*Trail")
+        ));
         assert!(compare(CmpOp::Eq, &star(), s));
         assert!(!compare(CmpOp::Ne, &star(), s));
         assert!(compare(CmpOp::Eq, &re("Trail"), s));
@@ -242,7 +253,10 @@ mod tests {
     fn a9_numeric_strings_and_number_literals() {
         let s = Scalar::String("400");
         assert!(compare(CmpOp::Eq, &num("400"), s));
-        assert!(!compare(CmpOp::Eq, &num("400.0"), s), "textual when one side is a string");
+        assert!(
+            !compare(CmpOp::Eq, &num("400.0"), s),
+            "textual when one side is a string"
+        );
         assert!(compare(CmpOp::Gt, &num("300"), s));
         assert!(compare(CmpOp::Le, &num("4e2"), s));
         assert!(compare(CmpOp::Eq, &text("4*"), Scalar::Number(404.0)));
@@ -264,10 +278,17 @@ mod tests {
 
     #[test]
     fn numbers_parse_strictly() {
-        for (s, v) in [("1e+3", 1000.0), ("+1000", 1000.0), ("-5", -5.0), ("55.5", 55.5)] {
+        for (s, v) in [
+            ("1e+3", 1000.0),
+            ("+1000", 1000.0),
+            ("-5", -5.0),
+            ("55.5", 55.5),
+        ] {
             assert_eq!(parse_number(s), Some(v), "{s}");
         }
-        for s in ["", "inf", "NaN", "1.", ".5", "1e", "0x10", " 1", "1 ", "--1", "1e999"] {
+        for s in [
+            "", "inf", "NaN", "1.", ".5", "1e", "0x10", " 1", "1 ", "--1", "1e999",
+        ] {
             assert_eq!(parse_number(s), None, "{s}");
         }
     }
