@@ -44,8 +44,20 @@ impl<L> CExpr<L> {
     /// Evaluation that visits every leaf (for explanations); same result as [`CExpr::eval`].
     pub(crate) fn eval_all(&self, leaf: &mut impl FnMut(&L) -> bool) -> bool {
         match self {
-            CExpr::And(xs) => xs.iter().fold(true, |acc, x| x.eval_all(leaf) && acc),
-            CExpr::Or(xs) => xs.iter().fold(false, |acc, x| x.eval_all(leaf) || acc),
+            CExpr::And(xs) => {
+                let mut all = true;
+                for x in xs {
+                    all &= x.eval_all(leaf);
+                }
+                all
+            }
+            CExpr::Or(xs) => {
+                let mut any = false;
+                for x in xs {
+                    any |= x.eval_all(leaf);
+                }
+                any
+            }
             CExpr::Leaf(l) => leaf(l),
         }
     }
@@ -103,7 +115,7 @@ pub(crate) enum CValue {
 pub(crate) struct Glob {
     kind: GlobKind,
     needle: String,
-    finder: Option<memmem::Finder<'static>>,
+    finder: Option<Box<memmem::Finder<'static>>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +140,7 @@ impl Glob {
             (true, true) => GlobKind::Contains,
         };
         let finder = (kind == GlobKind::Contains)
-            .then(|| memmem::Finder::new(needle.as_bytes()).into_owned());
+            .then(|| Box::new(memmem::Finder::new(needle.as_bytes()).into_owned()));
         Glob {
             kind,
             needle,
