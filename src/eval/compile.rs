@@ -226,7 +226,7 @@ fn compile_terms(terms: &[Term]) -> CTerms {
             .map(|t| CTerm {
                 kind: t.kind,
                 text: t.text.clone(),
-                match_all: t.text.trim_matches(' ').is_empty(),
+                match_all: t.text.trim().is_empty(),
                 finder: memmem::Finder::new(t.text.as_bytes()).into_owned(),
             })
             .collect(),
