@@ -49,7 +49,10 @@ fn failing_case_prints_id_expected_got_and_exits_one() {
     assert!(lines[0].starts_with("FAIL absent-ne "), "{stdout}");
     assert!(lines[0].ends_with("expected true, got false"), "{stdout}");
     assert!(lines[1].starts_with("FAIL not-invalid "), "{stdout}");
-    assert!(lines[1].ends_with("expected error, got valid pattern"), "{stdout}");
+    assert!(
+        lines[1].ends_with("expected error, got valid pattern"),
+        "{stdout}"
+    );
     assert_eq!(lines[2], "1 passed, 2 failed");
     assert_eq!(out.status.code(), Some(1));
 }

@@ -465,3 +465,36 @@ mod tests {
         .is_err());
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The wildcard model of A11/A19, written as a regex: `*` at either end is `.*`, every
+    /// other character literal, anchored at both ends.
+    fn model(pattern: &str, s: &str) -> bool {
+        let lead = pattern.starts_with('*');
+        let trail = pattern.len() > usize::from(lead) && pattern.ends_with('*');
+        let core = &pattern[usize::from(lead)..pattern.len() - usize::from(trail)];
+        let re = format!(
+            "^(?s){}{}{}$",
+            if lead { ".*" } else { "" },
+            regex::escape(core),
+            if trail { ".*" } else { "" }
+        );
+        Regex::new(&re).unwrap().is_match(s)
+    }
+
+    proptest! {
+        #[test]
+        fn glob_agrees_with_model(p in "[ab*]{0,5}", s in "[ab*]{0,6}") {
+            prop_assert_eq!(Glob::new(&p).is_match(&s), model(&p, &s));
+        }
+
+        #[test]
+        fn regex_translation_never_panics(src in "\\PC{0,20}") {
+            let _ = compile_regex(&RegexLit { source: src, span: Default::default() });
+        }
+    }
+}
