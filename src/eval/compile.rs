@@ -15,7 +15,7 @@ use super::text;
 use super::truth::parse_number;
 
 /// A compiled pattern.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Compiled {
     Terms(CTerms),
     Json(CExpr<CCondition>),
@@ -24,7 +24,7 @@ pub(crate) enum Compiled {
 }
 
 /// A compiled boolean expression.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum CExpr<L> {
     And(Vec<CExpr<L>>),
     Or(Vec<CExpr<L>>),
@@ -72,7 +72,7 @@ pub(crate) enum CStep {
 }
 
 /// A JSON condition.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CCondition {
     pub steps: Vec<CStep>,
     pub test: CTest,
@@ -82,7 +82,7 @@ pub(crate) struct CCondition {
 }
 
 /// What a condition asks of a node.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum CTest {
     Compare(CmpOp, CValue),
     IsNull,
@@ -92,7 +92,7 @@ pub(crate) enum CTest {
 }
 
 /// A compiled right-hand side.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum CValue {
     /// A lone `*`: any string or number.
     Star,
@@ -111,7 +111,7 @@ pub(crate) enum CValue {
 
 /// A string with `*` wildcards at its ends only (A11, A19). Linear time: prefix, suffix or
 /// substring checks.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Glob {
     kind: GlobKind,
     needle: String,
@@ -162,14 +162,14 @@ impl Glob {
 }
 
 /// A term pattern.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CTerms {
     pub terms: Vec<CTerm>,
     /// `?` terms mixed with other kinds are ignored (§3.7, A5).
     pub optional_ignored: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CTerm {
     pub kind: TermKind,
     pub text: String,
@@ -185,13 +185,13 @@ impl CTerm {
 }
 
 /// A space-delimited pattern.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CDelimited {
     pub slots: Vec<CSlot>,
     pub has_ellipsis: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum CSlot {
     Ellipsis,
     Field {
@@ -200,7 +200,7 @@ pub(crate) enum CSlot {
     },
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CFieldCondition {
     pub op: CmpOp,
     pub value: CValue,

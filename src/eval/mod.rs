@@ -23,8 +23,8 @@ pub use event::{Event, JsonNode, Message, Scalar};
 pub use explain::{ConditionTrace, Detail, Explanation, Found, SlotTrace, TermTrace};
 pub use metric::{JsonPath, MetricTransformation, MetricValue, MetricValueError};
 
-/// A compiled filter pattern.
-#[derive(Debug)]
+/// A compiled filter pattern. Cheap to share across threads (`Send + Sync`).
+#[derive(Debug, Clone)]
 pub struct Pattern {
     ast: Ast,
     compiled: Compiled,
