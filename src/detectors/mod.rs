@@ -1,1 +1,4 @@
-//! TODO
+//! The detector catalog, its YAML configuration and the exclusion compiler.
+
+pub mod exclusions;
+mod yaml;
