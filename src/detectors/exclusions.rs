@@ -276,7 +276,10 @@ mod tests {
     fn kinds_in_fixed_order_and_arn_lists_stay_separate() {
         let lists = ExclusionLists::default()
             .with(ExclusionKind::InvokedBy, &["s3.amazonaws.com"])
-            .with(ExclusionKind::UserArnGlobs, &["arn:aws:sts::1:assumed-role/x/*"])
+            .with(
+                ExclusionKind::UserArnGlobs,
+                &["arn:aws:sts::1:assumed-role/x/*"],
+            )
             .with(ExclusionKind::UserArns, &["arn:aws:iam::1:user/a"])
             .with(ExclusionKind::UserTypes, &["AWSService"])
             .with(ExclusionKind::PrincipalIds, &["AIDA1"])
@@ -302,7 +305,9 @@ mod tests {
             p,
             r#"{ (($.eventName = "A") || ($.eventName = "B") && ($.eventSource = "x.amazonaws.com")) && (($.userIdentity.userName NOT EXISTS) || ($.userIdentity.userName != "bot")) }"#
         );
-        assert!(Regex::new(r"^\{ \(.*\) && \(.*\) \}$").unwrap().is_match(&p));
+        assert!(Regex::new(r"^\{ \(.*\) && \(.*\) \}$")
+            .unwrap()
+            .is_match(&p));
     }
 
     #[test]
@@ -315,9 +320,15 @@ mod tests {
     fn go_quote_matches_strconv_quote() {
         assert_eq!(go_quote("plain"), r#""plain""#);
         assert_eq!(go_quote(r#"a"b\c"#), r#""a\"b\\c""#);
-        assert_eq!(go_quote("\n\t\r\u{7}\u{8}\u{b}\u{c}"), r#""\n\t\r\a\b\v\f""#);
+        assert_eq!(
+            go_quote("\n\t\r\u{7}\u{8}\u{b}\u{c}"),
+            r#""\n\t\r\a\b\v\f""#
+        );
         assert_eq!(go_quote("\u{0}\u{1b}\u{7f}"), r#""\x00\x1b\x7f""#);
-        assert_eq!(go_quote("\u{85}\u{a0}\u{200b}\u{feff}"), r#""\u0085\u00a0\u200b\ufeff""#);
+        assert_eq!(
+            go_quote("\u{85}\u{a0}\u{200b}\u{feff}"),
+            r#""\u0085\u00a0\u200b\ufeff""#
+        );
         assert_eq!(go_quote("\u{e000}\u{f0000}"), r#""\ue000\U000f0000""#);
         assert_eq!(go_quote("héllo — ünï 日本 🎉"), "\"héllo — ünï 日本 🎉\"");
         assert_eq!(go_quote("arn:aws:sts::*:x/*"), r#""arn:aws:sts::*:x/*""#);
