@@ -681,13 +681,18 @@ fn check_alarm(key: &str, alarm: &AlarmSpec, period_pos: Pos, eval_pos: Pos, cx:
     }
 }
 
-fn check_pattern(key: &str, pattern: &str, pos: Pos, cx: &mut Ctx) {
+fn check_pattern(d: &Detector, pos: Pos, cx: &mut Ctx) {
+    let (key, pattern) = (&d.key, &d.pattern);
     let len = pattern.chars().count();
     if len > MAX_PATTERN_LEN {
         cx.error(
             pos,
             format!("`{key}`: the effective pattern is {len} characters, over CloudWatch's limit of {MAX_PATTERN_LEN} (PutMetricFilter would reject it at deploy time)"),
-            Some("shorten the exclusion lists: one ARN glob with a trailing `*` can replace several ARNs".to_owned()),
+            Some(if d.exclusions.is_empty() {
+                "shorten the pattern, or split it into two detectors".to_owned()
+            } else {
+                "shorten the exclusion lists: one ARN with a trailing `*` can replace several ARNs".to_owned()
+            }),
         );
     }
 }
@@ -775,7 +780,7 @@ fn assemble(alerts: Option<&Alerts>, profile: Profile, cx: &mut Ctx) -> Vec<Dete
             .and_then(|o| o.evaluation_periods.and_then(|p| p.1))
             .or(period_pos);
         check_alarm(key, &d.alarm, period_pos, eval_pos, cx);
-        check_pattern(key, &d.pattern, ov.and_then(|o| o.pos).or(pos), cx);
+        check_pattern(&d, ov.and_then(|o| o.pos).or(pos), cx);
         out.push(d);
     }
 
@@ -824,7 +829,7 @@ fn assemble(alerts: Option<&Alerts>, profile: Profile, cx: &mut Ctx) -> Vec<Dete
             .or(c.evaluation_periods.and_then(|p| p.1))
             .or(period_pos);
         check_alarm(&c.name, &d.alarm, period_pos, eval_pos, cx);
-        check_pattern(&c.name, &d.pattern, c.pattern_pos.or(c.pos), cx);
+        check_pattern(&d, c.pattern_pos.or(c.pos), cx);
         out.push(d);
     }
     out.sort_by(|a, b| a.key.cmp(&b.key));
