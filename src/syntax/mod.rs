@@ -7,6 +7,7 @@ pub mod ast;
 pub mod error;
 mod parser;
 mod printer;
+mod validate;
 
 pub use ast::Ast;
 pub use error::{ErrorKind, ParseError};
