@@ -399,3 +399,30 @@ fn securityhub_profile_skips_beyond_cis_keys_and_warns_about_exclusions() {
         .iter()
         .any(|m| m.contains("Security Hub would fail CloudWatch.14")));
 }
+
+#[test]
+fn invalid_custom_pattern_is_an_error_at_the_pattern() {
+    let e = err("alerts:\n  custom:\n    - name: x\n      pattern: '{ $.eventName = }'\n");
+    let d = &e.errors[0];
+    assert_eq!(d.position, Some((4, 16)), "{e}");
+    assert!(
+        d.message.starts_with("`x`: invalid filter pattern: "),
+        "{e}"
+    );
+}
+
+#[test]
+fn every_catalog_pattern_parses_with_and_without_exclusions() {
+    for profile in [Profile::Upstream, Profile::SecurityHub] {
+        for e in cwfilter::detectors::catalog(profile) {
+            cwfilter::syntax::parse(&e.pattern).unwrap_or_else(|err| panic!("{}: {err}", e.key));
+            let body = "      excludeUserNames: [\"a\\\"b\", c]\n      excludeUserArnGlobs: ['arn:aws:sts::1:assumed-role/r/*']\n";
+            let yaml = format!(
+                "alerts:\n  {k}: true\n  overrides:\n    {k}:\n{body}",
+                k = e.key
+            );
+            let l = load_str(&yaml, "c.yaml", profile).unwrap();
+            assert_eq!(l.detectors[0].exclusions.len(), 2);
+        }
+    }
+}

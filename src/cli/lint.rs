@@ -34,7 +34,7 @@ pub fn run(args: Args) -> ExitCode {
         match lint::lint_pattern(pattern) {
             Ok(f) => findings = f,
             Err(e) => {
-                eprintln!("error: {}", describe(&e));
+                eprintln!("{}", e.render());
                 return ExitCode::from(2);
             }
         }
@@ -56,7 +56,8 @@ pub fn run(args: Args) -> ExitCode {
             match lint::lint_detector(d) {
                 Ok(f) => findings.extend(f),
                 Err(e) => {
-                    eprintln!("error: detector `{}`: {}", d.key, describe(&e));
+                    eprintln!("error: detector `{}` has an invalid pattern", d.key);
+                    eprintln!("{}", e.render());
                     return ExitCode::from(2);
                 }
             }
@@ -76,10 +77,4 @@ pub fn run(args: Args) -> ExitCode {
         eprintln!("{total} warning{}", if total == 1 { "" } else { "s" });
         ExitCode::from(1)
     }
-}
-
-/// A parse error with its caret rendering.
-// TODO(parser merge): use ParseError::render once the parser branch lands.
-fn describe(e: &cwfilter::syntax::ParseError) -> String {
-    format!("{} (at byte {})", e.message(), e.span().start)
 }

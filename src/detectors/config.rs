@@ -681,6 +681,7 @@ fn check_alarm(key: &str, alarm: &AlarmSpec, period_pos: Pos, eval_pos: Pos, cx:
     }
 }
 
+/// The effective pattern must be one CloudWatch accepts: at most 1024 characters, and valid.
 fn check_pattern(d: &Detector, pos: Pos, cx: &mut Ctx) {
     let (key, pattern) = (&d.key, &d.pattern);
     let len = pattern.chars().count();
@@ -693,6 +694,15 @@ fn check_pattern(d: &Detector, pos: Pos, cx: &mut Ctx) {
             } else {
                 "shorten the exclusion lists: one ARN with a trailing `*` can replace several ARNs".to_owned()
             }),
+        );
+        // The parser would only repeat the length error.
+        return;
+    }
+    if let Err(e) = crate::syntax::parse(pattern) {
+        cx.error(
+            pos,
+            format!("`{key}`: invalid filter pattern: {e}"),
+            e.hint().map(str::to_owned),
         );
     }
 }

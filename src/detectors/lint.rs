@@ -1,15 +1,17 @@
 //! Static checks for detector mistakes CloudWatch accepts silently. Each finding has a stable
 //! id, a message and a one-line fix. The checks work on the parsed pattern (the AST), plus the
-//! detector's configuration where the mistake is in the config (CW006).
+//! detector's configuration where the mistake is in the config (CW005).
 //!
 //! | id    | check |
 //! |-------|-------|
 //! | CW001 | `!=` on a field CloudTrail does not always carry, without a `NOT EXISTS` guard |
 //! | CW002 | `*` in the middle of a value: CloudWatch takes it literally |
 //! | CW003 | effective pattern above 90% of the 1024-character limit |
-//! | CW004 | pattern over the 1024-character limit |
-//! | CW005 | `eventName` that other AWS services also emit, with no `eventSource` scope |
-//! | CW006 | `excludeUserNames` on a detector that matches assumed roles (no `userName`) |
+//! | CW004 | `eventName` that other AWS services also emit, with no `eventSource` scope |
+//! | CW005 | `excludeUserNames` on a detector that matches assumed roles (no `userName`) |
+//!
+//! A pattern over the 1024-character limit is not a lint: the config loader and the parser
+//! reject it.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -25,17 +27,15 @@ pub enum LintId {
     UnguardedNotEqual,
     MidValueWildcard,
     NearLengthLimit,
-    OverLengthLimit,
     UnscopedEventName,
     UserNameOnAssumedRoles,
 }
 
 impl LintId {
-    pub const ALL: [LintId; 6] = [
+    pub const ALL: [LintId; 5] = [
         LintId::UnguardedNotEqual,
         LintId::MidValueWildcard,
         LintId::NearLengthLimit,
-        LintId::OverLengthLimit,
         LintId::UnscopedEventName,
         LintId::UserNameOnAssumedRoles,
     ];
@@ -46,9 +46,8 @@ impl LintId {
             LintId::UnguardedNotEqual => "CW001",
             LintId::MidValueWildcard => "CW002",
             LintId::NearLengthLimit => "CW003",
-            LintId::OverLengthLimit => "CW004",
-            LintId::UnscopedEventName => "CW005",
-            LintId::UserNameOnAssumedRoles => "CW006",
+            LintId::UnscopedEventName => "CW004",
+            LintId::UserNameOnAssumedRoles => "CW005",
         }
     }
 
@@ -58,7 +57,6 @@ impl LintId {
             LintId::UnguardedNotEqual => "unguarded-not-equal",
             LintId::MidValueWildcard => "mid-value-wildcard",
             LintId::NearLengthLimit => "near-length-limit",
-            LintId::OverLengthLimit => "over-length-limit",
             LintId::UnscopedEventName => "unscoped-event-name",
             LintId::UserNameOnAssumedRoles => "username-on-assumed-roles",
         }
@@ -182,7 +180,11 @@ fn lint_ast(detector: Option<&str>, pattern: &str, ast: &Ast) -> Vec<Finding> {
             }
             if let Test::Compare(_, Value::String(v)) = &cond.test {
                 if has_mid_star(v) {
-                    stars.insert((path, v.clone()));
+                    stars.insert((
+                        path,
+                        v.clone(),
+                        matches!(cond.test, Test::Compare(CmpOp::Ne, _)),
+                    ));
                 }
             }
         }
@@ -193,10 +195,15 @@ fn lint_ast(detector: Option<&str>, pattern: &str, ast: &Ast) -> Vec<Finding> {
                 format!("write `(({path} NOT EXISTS) || ({path} != ...))`"),
             ));
         }
-        for (path, value) in stars {
+        for (path, value, negated) in stars {
+            let effect = if negated {
+                "so this exclusion may exclude nothing"
+            } else {
+                "so this condition may never match"
+            };
             out.push(finding(
                 LintId::MidValueWildcard,
-                format!("the `*` inside {value:?} (on {path}) is taken literally by CloudWatch; only a leading or trailing `*` is a wildcard, so this condition may never be true"),
+                format!("the `*` inside {value:?} (on {path}) is taken literally by CloudWatch, which treats only a leading or trailing `*` as a wildcard, {effect}"),
                 "spell the value out, or keep only a trailing `*` (e.g. arn:aws:sts::123456789012:assumed-role/Role/*)".to_owned(),
             ));
         }
@@ -212,8 +219,9 @@ fn lint_ast(detector: Option<&str>, pattern: &str, ast: &Ast) -> Vec<Finding> {
             out.push(finding(
                 LintId::UnscopedEventName,
                 format!(
-                    "eventName {} is also emitted by other services ({}), and nothing here scopes it by eventSource",
+                    "eventName {} {} also emitted by other services ({}), and nothing here scopes the pattern by eventSource",
                     names.join(", "),
+                    if names.len() == 1 { "is" } else { "are" },
                     others.into_iter().collect::<Vec<_>>().join(", ")
                 ),
                 format!("AND the eventName conditions with `{scope}`"),
@@ -221,15 +229,7 @@ fn lint_ast(detector: Option<&str>, pattern: &str, ast: &Ast) -> Vec<Finding> {
         }
     }
     let len = pattern.chars().count();
-    if len > MAX_PATTERN_LEN {
-        out.push(finding(
-            LintId::OverLengthLimit,
-            format!(
-                "pattern is {len} characters; CloudWatch rejects patterns over {MAX_PATTERN_LEN}"
-            ),
-            "shorten it, or split the detector in two".to_owned(),
-        ));
-    } else if len * 10 > MAX_PATTERN_LEN * 9 {
+    if len * 10 > MAX_PATTERN_LEN * 9 {
         out.push(finding(
             LintId::NearLengthLimit,
             format!("pattern is {len} of {MAX_PATTERN_LEN} characters (over 90%); one more exclusion may break the deploy"),
@@ -343,6 +343,6 @@ mod tests {
         let codes: BTreeSet<&str> = LintId::ALL.iter().map(|l| l.code()).collect();
         assert_eq!(codes.len(), LintId::ALL.len());
         assert_eq!(LintId::UnguardedNotEqual.code(), "CW001");
-        assert_eq!(LintId::UserNameOnAssumedRoles.code(), "CW006");
+        assert_eq!(LintId::UserNameOnAssumedRoles.code(), "CW005");
     }
 }
