@@ -426,3 +426,38 @@ fn every_catalog_pattern_parses_with_and_without_exclusions() {
         }
     }
 }
+
+#[test]
+fn odd_documents_are_clear_errors() {
+    let cases: [(&str, &str); 10] = [
+        ("", "no `alerts:` block"),
+        ("# only a comment\n", "no `alerts:` block"),
+        ("- a\n- b\n", "no `alerts:` block"),
+        ("alerts: [1]\n", "`alerts` must be a mapping, found a list"),
+        (
+            "alerts: 5\n",
+            "`alerts` must be a mapping, found an integer",
+        ),
+        (
+            "alerts:\n  overrides: [1]\n",
+            "`alerts.overrides` must be a mapping, found a list",
+        ),
+        (
+            "alerts:\n  overrides:\n    vpcChanges: 3\n",
+            "`alerts.overrides.vpcChanges` must be a mapping",
+        ),
+        (
+            "alerts:\n  custom: {a: 1}\n",
+            "`alerts.custom` must be a list of detectors",
+        ),
+        (
+            "alerts:\n  custom:\n  - 5\n",
+            "`alerts.custom[0]` must be a mapping, found an integer",
+        ),
+        ("alerts:\n  1: true\n", "unknown key `1` under `alerts`"),
+    ];
+    for (yaml, expected) in cases {
+        let e = err(yaml);
+        assert!(e.to_string().contains(expected), "{yaml:?}: {e}");
+    }
+}
