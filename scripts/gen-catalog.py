@@ -32,6 +32,9 @@ for d in up["detectors"]:
         f"  threshold: {d['threshold']}",
         f"  period: {d['period']}",
         f"  evaluationPeriods: {d['evaluation_periods']}",
+        f"  statistic: {d['statistic']}",
+        f"  comparisonOperator: {d['comparison_operator']}",
+        f"  treatMissingData: {d['treat_missing_data']}",
     ]
 assert len(up["detectors"]) == 23
 open("src/detectors/upstream.yaml", "w", encoding="utf-8").write("\n".join(out) + "\n")
@@ -57,6 +60,9 @@ for c in cis["controls"]:
         "  threshold: 1",
         "  period: 300",
         "  evaluationPeriods: 1",
+        "  statistic: Sum",
+        "  comparisonOperator: GreaterThanOrEqualToThreshold",
+        "  treatMissingData: notBreaching",
     ]
 assert len(cis["controls"]) == 14
 open("src/detectors/securityhub.yaml", "w", encoding="utf-8").write("\n".join(out) + "\n")

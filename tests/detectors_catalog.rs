@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use cwfilter::detectors::{self, catalog, load_str, Detector, Loaded, Profile};
+use cwfilter::replay::alarm::TreatMissingData;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -22,6 +23,9 @@ struct UpstreamDetector {
     threshold: f64,
     period: u32,
     evaluation_periods: u32,
+    statistic: String,
+    comparison_operator: String,
+    treat_missing_data: String,
 }
 
 #[derive(Deserialize)]
@@ -97,6 +101,13 @@ fn upstream_catalog_is_byte_identical_to_the_research_data() {
         assert_eq!(e.threshold, d.threshold, "{}", d.key);
         assert_eq!(e.period, d.period);
         assert_eq!(e.evaluation_periods, d.evaluation_periods);
+        assert_eq!(format!("{:?}", e.statistic), d.statistic);
+        assert_eq!(
+            format!("{:?}", e.comparison_operator),
+            d.comparison_operator
+        );
+        assert_eq!(d.treat_missing_data, "notBreaching");
+        assert_eq!(e.treat_missing_data, TreatMissingData::NotBreaching);
     }
 }
 

@@ -135,17 +135,19 @@ fn read_alerts(text: &str, cx: &mut Ctx) -> Option<Alerts> {
             return None;
         }
     };
-    let block = find_block(&root, cx)?;
     let mut alerts = Alerts::default();
-    walk_alerts(block, &mut alerts, cx);
+    if let Some(block) = find_block(&root, cx)? {
+        walk_alerts(block, &mut alerts, cx);
+    }
     Some(alerts)
 }
 
 /// The `alerts:` node: the root's own `alerts` key, or `config.alerts` of the one
-/// `type: aws-cloudtrail-security-alerts` resource anywhere in the document.
-fn find_block<'a>(root: &'a SNode, cx: &mut Ctx) -> Option<&'a SNode> {
+/// `type: aws-cloudtrail-security-alerts` resource anywhere in the document. `Some(None)`
+/// when that resource has no `config.alerts` (nothing enabled); `None` on error.
+fn find_block<'a>(root: &'a SNode, cx: &mut Ctx) -> Option<Option<&'a SNode>> {
     if let Some(block) = root.value.get("alerts") {
-        return Some(block);
+        return Some(Some(block));
     }
     let mut found = Vec::new();
     find_resources(root, "", &mut found);
@@ -163,14 +165,14 @@ fn find_block<'a>(root: &'a SNode, cx: &mut Ctx) -> Option<&'a SNode> {
             .get("config")
             .and_then(|c| c.value.get("alerts"))
         {
-            Some(block) => Some(block),
+            Some(block) => Some(Some(block)),
             None => {
                 cx.warn(
                     position(resource),
                     format!("resource `{path}` has no `config.alerts`: no detector is enabled"),
                     None,
                 );
-                Some(resource)
+                Some(None)
             }
         },
         many => {
@@ -246,7 +248,6 @@ fn walk_alerts(block: &SNode, alerts: &mut Alerts, cx: &mut Ctx) {
     let entries = match &block.value {
         Node::Null => return,
         Node::Map(entries) => entries,
-        // find_block hands over the resource itself when it has no config.alerts.
         other => {
             cx.error(
                 position(block),
@@ -256,9 +257,6 @@ fn walk_alerts(block: &SNode, alerts: &mut Alerts, cx: &mut Ctx) {
             return;
         }
     };
-    if block.value.get("type").and_then(|t| t.value.as_str()) == Some(RESOURCE_TYPE) {
-        return;
-    }
     let known: BTreeSet<&str> = catalog::selector_keys().collect();
     for (k, v) in entries {
         let key = key_text(k);
@@ -879,7 +877,7 @@ fn from_entry(e: &CatalogEntry, ov: Option<&Override>) -> Detector {
             period: e.period,
             evaluation_periods: e.evaluation_periods,
             datapoints_to_alarm: e.evaluation_periods,
-            treat_missing_data: TreatMissingData::NotBreaching,
+            treat_missing_data: e.treat_missing_data,
         },
         exclusions: Vec::new(),
         custom: false,
