@@ -461,3 +461,21 @@ fn odd_documents_are_clear_errors() {
         assert!(e.to_string().contains(expected), "{yaml:?}: {e}");
     }
 }
+
+#[test]
+fn empty_and_padded_exclusion_values_are_warnings() {
+    let l = ok("alerts:\n  vpcChanges: true\n  overrides:\n    vpcChanges:\n      excludeUserNames: ['', ' bot', ok]\n");
+    let messages: Vec<String> = l.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages[0]
+            .starts_with("c.yaml:5:26: `alerts.overrides.vpcChanges.excludeUserNames[0]` is empty"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1].contains("\" bot\" has leading or trailing whitespace"),
+        "{messages:?}"
+    );
+    // Kept as upstream keeps it.
+    assert!(l.detectors[0].pattern.contains(r#"!= " bot""#));
+}

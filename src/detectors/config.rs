@@ -400,7 +400,23 @@ fn string_list(v: &SNode, what: &str, cx: &mut Ctx) -> Option<Vec<String>> {
             let mut ok = true;
             for (i, item) in items.iter().enumerate() {
                 match string(item, &format!("{what}[{i}]"), cx) {
-                    Some(s) => out.push(s),
+                    Some(s) => {
+                        // Upstream keeps these silently; neither is ever a real principal.
+                        if s.is_empty() {
+                            cx.warn(
+                                position(item),
+                                format!("`{what}[{i}]` is empty and is skipped"),
+                                None,
+                            );
+                        } else if s.trim() != s {
+                            cx.warn(
+                                position(item),
+                                format!("`{what}[{i}]` {s:?} has leading or trailing whitespace, kept as is, so it matches no CloudTrail value"),
+                                Some("remove the whitespace".to_owned()),
+                            );
+                        }
+                        out.push(s)
+                    }
                     None => ok = false,
                 }
             }
