@@ -261,7 +261,11 @@ impl<'a> P<'a> {
                             start,
                             start + 1,
                         )
-                        .hint("this `{` opens a JSON pattern; close it with `}` at the end"));
+                        .hint(if body.contains('}') {
+                            "a JSON pattern ends at its closing `}`; nothing may follow it"
+                        } else {
+                            "this `{` opens a JSON pattern; close it with `}` at the end"
+                        }));
                 }
                 unwrap(self.json(rest).map(|(r, j)| (r, Ast::Json(j))))
             }
@@ -274,7 +278,11 @@ impl<'a> P<'a> {
                             start,
                             start + 1,
                         )
-                        .hint("this `[` opens a space-delimited pattern; close it with `]` at the end"));
+                        .hint(if body.contains(']') {
+                            "a space-delimited pattern ends at its closing `]`; nothing may follow it"
+                        } else {
+                            "this `[` opens a space-delimited pattern; close it with `]` at the end"
+                        }));
                 }
                 unwrap(self.delimited(rest).map(|(r, d)| (r, Ast::Delimited(d))))
             }
@@ -332,7 +340,10 @@ impl<'a> P<'a> {
         let rest = &rest[1..];
         let end = self.off(rest);
         if body.is_empty() {
-            return self.fail(ErrorKind::EmptyRegex, "empty regex", start, end);
+            return Err(nom::Err::Failure(
+                self.perr(ErrorKind::EmptyRegex, "empty regex", start, end)
+                    .hint("write the regex between the `%` signs"),
+            ));
         }
         if let Some((at, c)) = body.char_indices().find(|&(_, c)| !is_regex_char(c)) {
             let cstart = start + 1 + at;
@@ -407,12 +418,15 @@ impl<'a> P<'a> {
                 ))
             }
             None => {
-                return self.fail(
-                    ErrorKind::Syntax,
-                    format!("a lone `{}` must be followed by a term", &i[..1]),
-                    start,
-                    start + 1,
-                )
+                return Err(nom::Err::Failure(
+                    self.perr(
+                        ErrorKind::Syntax,
+                        format!("a lone `{}` must be followed by a term", &i[..1]),
+                        start,
+                        start + 1,
+                    )
+                    .hint(format!("write the term right after it: `{}ERROR`", &i[..1])),
+                ))
             }
             Some(c) if c == '\'' || is_typographic_quote(c) => {
                 return Err(nom::Err::Failure(self.bad_quote(body)))
@@ -691,7 +705,12 @@ impl<'a> P<'a> {
             _ => {
                 let (r, word) = take_while(is_value_char)(i)?;
                 if word.is_empty() {
-                    return Err(self.unexpected(i, "a value"));
+                    return Err(match self.unexpected(i, "a value") {
+                        nom::Err::Failure(e) => nom::Err::Failure(e.hint(
+                            "a value is a \"string\", a number, a word such as ConsoleLogin, * or a %regex%",
+                        )),
+                        e => e,
+                    });
                 }
                 if let Some(c) = r.chars().next() {
                     if !c.is_whitespace() && !matches!(c, ')' | '}' | ']' | ',' | '&' | '|') {
@@ -741,9 +760,18 @@ impl<'a> P<'a> {
         let Some(r) = r.strip_prefix('}') else {
             if r.starts_with(')') {
                 let at = self.off(r);
-                return self.fail(ErrorKind::Syntax, "unmatched `)`", at, at + 1);
+                return Err(nom::Err::Failure(
+                    self.perr(ErrorKind::Syntax, "unmatched `)`", at, at + 1)
+                        .hint("remove it or add the matching `(`"),
+                ));
             }
-            return Err(self.unexpected(r, "`&&`, `||` or `}`"));
+            let err = self.unexpected(r, "`&&`, `||` or `}`");
+            return Err(match err {
+                nom::Err::Failure(e) if r.starts_with(['$', '(']) => {
+                    nom::Err::Failure(e.hint("join conditions with `&&` or `||`"))
+                }
+                e => e,
+            });
         };
         let end = self.off(r);
         let (r, _) = self.at_end(r, "JSON pattern")?;
@@ -771,9 +799,15 @@ impl<'a> P<'a> {
             let (r, op) = match self.cmp_op(r) {
                 Ok(ok) => ok,
                 Err(nom::Err::Error(_)) => {
+                    let sel = &self.src[selector.span.start..selector.span.end];
                     return Err(
-                        self.unexpected(r, "an operator (=, !=, <, <=, >, >=), IS or NOT EXISTS")
-                    )
+                        match self.unexpected(r, "an operator (=, !=, <, <=, >, >=), IS or NOT EXISTS") {
+                            nom::Err::Failure(e) => nom::Err::Failure(e.hint(format!(
+                                "a condition tests its selector: `{sel} = \"value\"`, `{sel} IS NULL`, `{sel} NOT EXISTS`"
+                            ))),
+                            e => e,
+                        },
+                    );
                 }
                 Err(e) => return Err(e),
             };
@@ -881,7 +915,19 @@ impl<'a> P<'a> {
                         at,
                         at + w.len(),
                     )
-                    .hint(format!("write `{}`", w.to_ascii_uppercase())),
+                    .hint({
+                        let suggestion = self.src[at..]
+                            .split_whitespace()
+                            .take(2)
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                            .to_ascii_uppercase();
+                        if ["IS NULL", "IS TRUE", "IS FALSE", "NOT EXISTS"].contains(&suggestion.as_str()) {
+                            format!("write `{suggestion}`")
+                        } else {
+                            "the tests are IS NULL, IS TRUE, IS FALSE and NOT EXISTS, in upper case".to_owned()
+                        }
+                    }),
                 ))
             }
             _ => {
@@ -963,7 +1009,10 @@ impl<'a> P<'a> {
                     start,
                     end + token_len(r),
                 )
-                .hint("write `$.field`"),
+                .hint(match take_while1::<_, _, PErr>(is_name_char)(r) {
+                    Ok((_, name)) => format!("write `$.{name}`"),
+                    Err(_) => "write `$.field`".to_owned(),
+                }),
             ));
         }
         Ok((
@@ -1047,6 +1096,17 @@ impl<'a> P<'a> {
             r = r2;
             let fstart = self.off(r);
             if r.starts_with(']') || r.starts_with(',') {
+                if fields.is_empty() && r.starts_with(']') {
+                    return Err(nom::Err::Failure(
+                        self.perr(
+                            ErrorKind::Syntax,
+                            "a space-delimited pattern needs at least one field",
+                            fstart,
+                            fstart + 1,
+                        )
+                        .hint("name the fields of the line: [ip, user, ..., status_code, bytes]"),
+                    ));
+                }
                 if fields.is_empty() || r.starts_with(',') {
                     return Err(nom::Err::Failure(
                         self.perr(ErrorKind::Syntax, "empty field", fstart, fstart + 1)
@@ -1168,7 +1228,10 @@ impl<'a> P<'a> {
         if i.starts_with(['=', '!', '<', '>']) {
             let name = *slot.borrow();
             let hint = match name {
-                Some(n) => format!("repeat the field name: `{n} {}`", token(i)),
+                Some(n) => format!(
+                    "repeat the field name before each condition: `{n} {}`",
+                    i[..i.find([',', ']', '&', '|', ')']).unwrap_or(i.len())].trim_end()
+                ),
                 None => "name the field and test it: `status_code = 404`".to_owned(),
             };
             return Err(nom::Err::Failure(
@@ -1204,7 +1267,12 @@ impl<'a> P<'a> {
         let (r, op) = match self.cmp_op(r) {
             Ok(ok) => ok,
             Err(nom::Err::Error(_)) => {
-                return Err(self.unexpected(r, "an operator (=, !=, <, <=, >, >=)"))
+                let expected = if first.is_none() {
+                    "an operator (=, !=, <, <=, >, >=), `,` or `]`"
+                } else {
+                    "an operator (=, !=, <, <=, >, >=)"
+                };
+                return Err(self.unexpected(r, expected));
             }
             Err(e) => return Err(e),
         };
@@ -1242,10 +1310,6 @@ fn token_len(s: &str) -> usize {
     } else {
         n
     }
-}
-
-fn token(s: &str) -> &str {
-    &s[..token_len(s)]
 }
 
 /// `text` in double quotes with `"` and `\` escaped.
