@@ -1179,22 +1179,26 @@ impl<'a> P<'a> {
                 .hint("name the field and test it: `status_code = 404`"),
             ));
         }
-        let (r, name) = self.field_name(i)?;
-        let (after, _) = multispace0(r)?;
-        if after.is_empty() || after.starts_with([',', ']']) {
-            return Ok((
-                r,
-                FieldSpec::Field {
-                    name: Some(name.to_owned()),
-                    condition: None,
-                    span: Span::new(start, self.off(r)),
-                },
-            ));
+        // A slot is a bare name, or conditions (possibly parenthesised) that all name it.
+        if !i.starts_with('(') {
+            let (r, name) = self.field_name(i)?;
+            let (after, _) = multispace0(r)?;
+            if after.is_empty() || after.starts_with([',', ']']) {
+                return Ok((
+                    r,
+                    FieldSpec::Field {
+                        name: Some(name.to_owned()),
+                        condition: None,
+                        span: Span::new(start, self.off(r)),
+                    },
+                ));
+            }
         }
         let slot_name: RefCell<Option<&'a str>> = RefCell::new(None);
         let leaf = |i: &'a str| self.field_condition(i, &slot_name);
         let (r, expr) = self.or_expr(i, 0, &leaf)?;
-        let name = slot_name.borrow().unwrap_or(name).to_owned();
+        // Every expression has a leaf, and the first leaf names the slot.
+        let name = slot_name.borrow().unwrap_or_default().to_owned();
         Ok((
             r,
             FieldSpec::Field {
