@@ -391,10 +391,18 @@ pub(crate) fn translate_regex(src: &str) -> String {
                     out.push_str(set);
                     out.push(']');
                 }
-                Some(e) => {
+                // `\x`, control escapes and escaped punctuation mean what they mean to the
+                // regex crate; any other escaped character is itself (`\q` = `q`, `\b` = `b`),
+                // since AWS documents no other escapes (A16).
+                Some(e @ ('x' | 'n' | 't' | 'r' | 'f' | 'v')) => {
                     out.push('\\');
                     out.push(e);
                 }
+                Some(e) if e.is_ascii_punctuation() => {
+                    out.push('\\');
+                    out.push(e);
+                }
+                Some(e) => out.push_str(&regex::escape(e.encode_utf8(&mut [0; 4]))),
                 None => out.push('\\'),
             },
             '[' if !in_class => {
@@ -447,6 +455,7 @@ mod tests {
         assert_eq!(translate_regex(r"[\d]"), "[[0-9]]");
         assert_eq!(translate_regex(r"\x3A\."), r"\x3A\.");
         assert_eq!(translate_regex("[]a]"), r"[\]a]");
+        assert_eq!(translate_regex(r"\q\b\."), r"qb\.");
         let re = compile_regex(&RegexLit {
             source: r"^\w+\s\d{,2}$".into(),
             span: Default::default(),
