@@ -425,6 +425,11 @@ pub(crate) fn translate_regex(src: &str) -> String {
             '{' if !in_class && chars.peek() == Some(&',') => out.push_str("{0"),
             // Inside a class `[` is literal for AWS but a nested class for the regex crate.
             '[' => out.push_str("\\["),
+            // `--`, `&&` and `~~` are set operations inside a regex-crate class; literal for AWS.
+            '-' | '&' | '~' if in_class && out.ends_with(c) => {
+                out.push('\\');
+                out.push(c);
+            }
             _ => out.push(c),
         }
     }
@@ -456,6 +461,7 @@ mod tests {
         assert_eq!(translate_regex(r"\x3A\."), r"\x3A\.");
         assert_eq!(translate_regex("[]a]"), r"[\]a]");
         assert_eq!(translate_regex(r"\q\b\."), r"qb\.");
+        assert_eq!(translate_regex("[a--]"), r"[a-\-]");
         let re = compile_regex(&RegexLit {
             source: r"^\w+\s\d{,2}$".into(),
             span: Default::default(),
