@@ -398,3 +398,19 @@ fn tempdir(tag: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn event_time_is_read_from_raw_text() {
+    use cwfilter::trail::reader::record_event_time;
+    assert_eq!(
+        record_event_time(r#"{"eventName":"X","eventTime":"2023-07-10T11:42:18Z"}"#),
+        Some(1_688_989_338)
+    );
+    assert_eq!(
+        record_event_time(r#"{"eventTime":"2025-03-26 17:22:33.000000000"}"#),
+        Some(1_743_009_753)
+    );
+    assert_eq!(record_event_time(r#"{"eventTime":"\u0032023-07-10T11:42:18Z"}"#), Some(1_688_989_338));
+    assert_eq!(record_event_time(r#"{"eventTime":12}"#), None);
+    assert_eq!(record_event_time(r#"{"@timestamp":"2023-07-10T11:42:18Z"}"#), None);
+}

@@ -6,5 +6,5 @@ pub mod time;
 
 pub use reader::{
     discover, read_from, read_input, read_input_to_vec, Discovered, Input, InputStats, Item, OwnedItem,
-    Position, ReadOptions, TrailError, MAX_EVENT_BYTES,
+    Position, ReadOptions, TrailError, MAX_EVENT_BYTES, record_event_time,
 };

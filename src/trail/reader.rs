@@ -860,3 +860,18 @@ fn compact_len(text: &str) -> usize {
     }
     n
 }
+
+#[derive(Deserialize)]
+struct TimeOnly<'a> {
+    #[serde(rename = "eventTime", borrow, default)]
+    event_time: Option<Cow<'a, str>>,
+}
+
+/// The `eventTime` of a record's raw text in epoch seconds, without building a document.
+///
+/// `None` when the record has no `eventTime` string or it is not a time
+/// [`parse_event_time`](super::time::parse_event_time) accepts.
+pub fn record_event_time(text: &str) -> Option<i64> {
+    let t: TimeOnly<'_> = serde_json::from_str(text).ok()?;
+    super::time::parse_event_time(&t.event_time?)
+}
