@@ -2,6 +2,7 @@
 //! handling ([`time`]) and generating realistic synthetic trails ([`synth`]).
 
 pub mod reader;
+pub mod synth;
 pub mod time;
 
 pub use reader::{
