@@ -29,7 +29,9 @@ fn bundled_trail_reads_without_errors_and_labels_resolve() {
                     *ids.entry(id.to_string()).or_default() += 1;
                 }
             }
-            Item::Oversize { position, .. } => problems.push(format!("{input}{position}: oversize")),
+            Item::Oversize { position, .. } => {
+                problems.push(format!("{input}{position}: oversize"))
+            }
             Item::Error(e) => problems.push(e.to_string()),
         });
     }
@@ -40,7 +42,11 @@ fn bundled_trail_reads_without_errors_and_labels_resolve() {
     for line in labels.lines() {
         let l: serde_json::Value = serde_json::from_str(line).unwrap();
         let id = l["eventID"].as_str().unwrap();
-        assert_eq!(ids.get(id), Some(&1), "label {id} must name exactly one event");
+        assert_eq!(
+            ids.get(id),
+            Some(&1),
+            "label {id} must name exactly one event"
+        );
         match l["label"].as_str() {
             Some("malicious") => malicious += 1,
             Some("benign") => benign += 1,

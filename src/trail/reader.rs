@@ -65,7 +65,7 @@ impl Input {
     }
 
     /// The file size on disk, if known (for progress reporting).
-    pub fn len(&self) -> Option<u64> {
+    pub fn file_size(&self) -> Option<u64> {
         match self {
             Input::Stdin => None,
             Input::File(p) => fs::metadata(p).ok().map(|m| m.len()),
@@ -136,9 +136,15 @@ impl std::error::Error for TrailError {}
 #[derive(Debug)]
 pub enum Item<'a> {
     /// One record: the JSON text of an object, at most `max_event_bytes` long.
-    Record { text: &'a str, position: Position },
+    Record {
+        text: &'a str,
+        position: Position,
+    },
     /// A record CloudWatch Logs would never receive (over 256 KB): count it, never match it.
-    Oversize { bytes: usize, position: Position },
+    Oversize {
+        bytes: usize,
+        position: Position,
+    },
     Error(TrailError),
 }
 
@@ -247,7 +253,9 @@ impl<R: Read> Read for Limited<R> {
                 ))),
             };
         }
-        let cap = buf.len().min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+        let cap = buf
+            .len()
+            .min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..cap])?;
         self.remaining -= n as u64;
         Ok(n)
@@ -450,23 +458,20 @@ impl<R: Read> Reader<'_, '_, R> {
         }
         // A broken first line in a JSON Lines file: the next line is a complete object.
         if first_byte(first_line) == Some(b'{') {
-            let lines_before = self.line;
+            let first_number = self.line;
             let second = head.len();
             match self.next_line(&mut head) {
-                Ok(Line::Read) if first_byte(&head[second..]) == Some(b'{') => {
-                    if complete_json(&head[second..]) {
-                        self.line = lines_before;
-                        let rest = head.split_off(second);
-                        let first_start = self.line;
-                        self.line_record(sink, &head, first_start);
-                        self.line = lines_before + 1;
-                        return self.lines(sink, rest);
-                    }
+                Ok(Line::Read)
+                    if first_byte(&head[second..]) == Some(b'{')
+                        && complete_json(&head[second..]) =>
+                {
+                    let rest = head.split_off(second);
+                    self.line_record(sink, &head, first_number);
+                    // `lines` reads `rest` as the current line, number `self.line`.
+                    return self.lines(sink, rest);
                 }
                 Ok(Line::TooLong(n)) => {
-                    self.line = lines_before;
-                    self.line_record(sink, &head, lines_before);
-                    self.line = lines_before + 1;
+                    self.line_record(sink, &head, first_number);
                     sink(Item::Error(self.line_too_long(n)));
                     return self.lines(sink, Vec::new());
                 }
@@ -620,9 +625,7 @@ fn json_message(e: &serde_json::Error) -> String {
 }
 
 fn first_byte(b: &[u8]) -> Option<u8> {
-    b.iter()
-        .copied()
-        .find(|c| !c.is_ascii_whitespace())
+    b.iter().copied().find(|c| !c.is_ascii_whitespace())
 }
 
 fn complete_json(line: &[u8]) -> bool {
@@ -682,7 +685,8 @@ impl<'t> LineCounter<'t> {
         if offset < self.at || offset > self.text.len() {
             return self.line;
         }
-        self.line += memchr::memchr_iter(b'\n', &self.text.as_bytes()[self.at..offset]).count() as u64;
+        self.line +=
+            memchr::memchr_iter(b'\n', &self.text.as_bytes()[self.at..offset]).count() as u64;
         self.at = offset;
         self.line
     }
@@ -727,8 +731,7 @@ impl Ctx<'_> {
     }
 
     fn emit(&self, text: &str, position: Position, sink: &mut dyn FnMut(Item<'_>)) {
-        if text.len() > self.opts.max_event_bytes && compact_len(text) > self.opts.max_event_bytes
-        {
+        if text.len() > self.opts.max_event_bytes && compact_len(text) > self.opts.max_event_bytes {
             sink(Item::Oversize {
                 bytes: text.len(),
                 position,
@@ -741,7 +744,10 @@ impl Ctx<'_> {
     /// An object: an envelope of records, or a record.
     fn object(&self, raw: &RawValue, lines: &mut LineCounter<'_>, sink: &mut dyn FnMut(Item<'_>)) {
         let line = lines.line_of(raw.get());
-        let here = Position { line: Some(line), index: None };
+        let here = Position {
+            line: Some(line),
+            index: None,
+        };
         if first_byte(raw.get().as_bytes()) != Some(b'{') {
             return sink(self.err(here, "not a JSON object record".to_string()));
         }
@@ -774,7 +780,12 @@ impl Ctx<'_> {
         };
         let items: Vec<&RawValue> = match serde_json::from_str(raw.get()) {
             Ok(items) => items,
-            Err(e) => return sink(self.err(here, format!("`Records` is not an array: {}", json_message(&e)))),
+            Err(e) => {
+                return sink(self.err(
+                    here,
+                    format!("`Records` is not an array: {}", json_message(&e)),
+                ))
+            }
         };
         for (i, item) in items.into_iter().enumerate() {
             let position = Position {
@@ -804,7 +815,12 @@ impl Ctx<'_> {
         };
         let items: Vec<&RawValue> = match serde_json::from_str(raw.get()) {
             Ok(items) => items,
-            Err(e) => return sink(self.err(here, format!("events list is not an array: {}", json_message(&e)))),
+            Err(e) => {
+                return sink(self.err(
+                    here,
+                    format!("events list is not an array: {}", json_message(&e)),
+                ))
+            }
         };
         for (i, item) in items.into_iter().enumerate() {
             let position = Position {
@@ -814,7 +830,10 @@ impl Ctx<'_> {
             let text = match serde_json::from_str::<E>(item.get()) {
                 Ok(event) => text_of(event),
                 Err(e) => {
-                    sink(self.err(position, format!("event is not an object: {}", json_message(&e))));
+                    sink(self.err(
+                        position,
+                        format!("event is not an object: {}", json_message(&e)),
+                    ));
                     continue;
                 }
             };
@@ -826,10 +845,7 @@ impl Ctx<'_> {
             match serde_json::from_str::<&RawValue>(trimmed) {
                 Ok(_) if trimmed.starts_with('{') => self.emit(trimmed, position, sink),
                 Ok(_) => sink(self.err(position, format!("`{field}` is not a JSON object record"))),
-                Err(e) => sink(self.err(
-                    position,
-                    format!("`{field}` is not valid JSON: {}", e),
-                )),
+                Err(e) => sink(self.err(position, format!("`{field}` is not valid JSON: {}", e))),
             }
         }
     }
