@@ -417,3 +417,45 @@ fn event_time_is_read_from_raw_text() {
         None
     );
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn check(bytes: &[u8]) {
+        let opts = ReadOptions {
+            max_event_bytes: 4096,
+            ..ReadOptions::default()
+        };
+        read_from("prop", bytes, &opts, &mut |item| {
+            if let cwfilter::trail::reader::Item::Record { text, .. } = item {
+                // Whatever the reader calls a record is one JSON object.
+                let v: serde_json::Value = serde_json::from_str(text).expect("record parses");
+                assert!(v.is_object());
+                assert!(text.len() <= 4096);
+            }
+        });
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            check(&bytes);
+        }
+
+        #[test]
+        fn damaged_fixtures(which in 0usize..4, cut in any::<prop::sample::Index>(),
+                            flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4)) {
+            let name = ["lines.jsonl", "pretty.json", "filter_log_events.json", DAY30][which];
+            let mut bytes = std::fs::read(fixture(name)).unwrap();
+            for (at, b) in flips {
+                let i = at.index(bytes.len());
+                bytes[i] = b;
+            }
+            let end = cut.index(bytes.len() + 1);
+            check(&bytes[..end]);
+        }
+    }
+}
