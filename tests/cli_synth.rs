@@ -12,7 +12,15 @@ fn writes_a_trail_and_refuses_to_mix_trails() {
     let _ = std::fs::remove_dir_all(&out);
     let run = |extra: &[&str]| {
         cwfilter()
-            .args(["synth", "--days", "1", "--events-per-day", "500", "--seed", "9"])
+            .args([
+                "synth",
+                "--days",
+                "1",
+                "--events-per-day",
+                "500",
+                "--seed",
+                "9",
+            ])
             .args(["--regions", "eu-central-1", "--account", "210987654321"])
             .arg("--out")
             .arg(&out)
@@ -45,7 +53,10 @@ fn writes_a_trail_and_refuses_to_mix_trails() {
             .output()
             .unwrap();
         assert_eq!(o.status.code(), Some(2), "{bad:?}");
-        assert!(String::from_utf8_lossy(&o.stderr).contains(message), "{o:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(message),
+            "{o:?}"
+        );
         let _ = std::fs::remove_dir_all(&out);
     }
 }
@@ -55,7 +66,15 @@ fn no_incidents_writes_only_benign_labels() {
     let out = std::env::temp_dir().join(format!("cwfilter-cli-synth-noinc-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     let o = cwfilter()
-        .args(["synth", "--days", "1", "--events-per-day", "300", "--no-incidents", "--out"])
+        .args([
+            "synth",
+            "--days",
+            "1",
+            "--events-per-day",
+            "300",
+            "--no-incidents",
+            "--out",
+        ])
         .arg(&out)
         .output()
         .unwrap();

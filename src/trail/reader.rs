@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use flate2::read::MultiGzDecoder;
 use serde::Deserialize;
+use serde_json::error::Category;
 use serde_json::value::RawValue;
 
 /// CloudTrail does not deliver events larger than 256 KB to CloudWatch Logs.
@@ -453,6 +454,11 @@ impl<R: Read> Reader<'_, '_, R> {
             }
         };
         let first_line = &head[first..];
+        // The common cases: a one-line S3 object, or the first line of a JSON Lines file.
+        if self.try_line_record(sink, first_line, self.line, true) {
+            return self.lines(sink, Vec::new());
+        }
+        // A JSON value that is not an object: JSON Lines with a bad first line.
         if complete_json(first_line) {
             return self.lines(sink, head);
         }
@@ -523,43 +529,61 @@ impl<R: Read> Reader<'_, '_, R> {
 
     /// One JSON Lines line: a record, or an S3 object / CLI output on one line.
     fn line_record(&self, sink: &mut dyn FnMut(Item<'_>), bytes: &[u8], line: u64) {
+        self.try_line_record(sink, bytes, line, false);
+    }
+
+    /// One JSON Lines line: a record, or an S3 object / CLI output on one line.
+    ///
+    /// With `probe`, a line that is not a JSON object is left unreported and `false`
+    /// returned, so the caller can read the file as one document instead.
+    fn try_line_record(
+        &self,
+        sink: &mut dyn FnMut(Item<'_>),
+        bytes: &[u8],
+        line: u64,
+        probe: bool,
+    ) -> bool {
         let text = match std::str::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {
-                return sink(Item::Error(self.error(
+                sink(Item::Error(self.error(
                     Some(line),
                     Some(e.valid_up_to() as u64 + 1),
                     "invalid UTF-8".to_string(),
-                )))
+                )));
+                return true;
             }
         };
         let text = text.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\u{feff}');
         if text.is_empty() {
-            return;
+            return true;
         }
         if !text.starts_with('{') {
-            return sink(Item::Error(self.error(
-                Some(line),
-                Some(1),
-                "line is not a JSON object record".to_string(),
-            )));
-        }
-        let raw: &RawValue = match serde_json::from_str(text) {
-            Ok(raw) => raw,
-            Err(e) => {
-                return sink(Item::Error(self.error(
+            if !probe {
+                sink(Item::Error(self.error(
                     Some(line),
-                    Some(e.column() as u64),
-                    json_message(&e),
-                )))
+                    Some(1),
+                    "line is not a JSON object record".to_string(),
+                )));
             }
-        };
-        let mut lines = LineCounter::fixed(line);
+            return !probe;
+        }
         let ctx = Ctx {
             reader_name: self.name,
             opts: self.opts,
         };
-        ctx.object(raw, &mut lines, sink);
+        match ctx.object(text, &mut LineCounter::fixed(line), sink) {
+            Ok(()) => true,
+            Err(_) if probe => false,
+            Err(e) => {
+                sink(Item::Error(self.error(
+                    Some(line),
+                    Some(e.column() as u64),
+                    json_message(&e),
+                )));
+                true
+            }
+        }
     }
 
     /// Whole-file mode: one or more JSON documents (pretty-printed S3 objects, CLI output).
@@ -603,7 +627,19 @@ impl<R: Read> Reader<'_, '_, R> {
             match doc {
                 Ok(raw) => match first_byte(raw.get().as_bytes()) {
                     Some(b'[') => ctx.array(raw, &mut lines, sink),
-                    _ => ctx.object(raw, &mut lines, sink),
+                    Some(b'{') => {
+                        if let Err(e) = ctx.object(raw.get(), &mut lines, sink) {
+                            // Cannot happen: the stream parser validated this value.
+                            sink(ctx.err(Position::default(), json_message(&e)));
+                        }
+                    }
+                    _ => {
+                        let position = Position {
+                            line: Some(lines.line_of(raw.get())),
+                            index: None,
+                        };
+                        sink(ctx.err(position, "not a JSON object record".to_string()));
+                    }
                 },
                 Err(e) => {
                     return sink(Item::Error(self.error(
@@ -703,6 +739,17 @@ struct Envelope<'a> {
     lookup_events: Option<&'a RawValue>,
 }
 
+/// The same keys, split in the same pass (the common case: a well-formed envelope).
+#[derive(Deserialize)]
+struct FastEnvelope<'a> {
+    #[serde(rename = "Records", borrow, default)]
+    records: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, default)]
+    events: Option<Vec<&'a RawValue>>,
+    #[serde(rename = "Events", borrow, default)]
+    lookup_events: Option<Vec<&'a RawValue>>,
+}
+
 #[derive(Deserialize)]
 struct LogEvent<'a> {
     #[serde(borrow, default)]
@@ -741,52 +788,99 @@ impl Ctx<'_> {
         }
     }
 
-    /// An object: an envelope of records, or a record.
-    fn object(&self, raw: &RawValue, lines: &mut LineCounter<'_>, sink: &mut dyn FnMut(Item<'_>)) {
-        let line = lines.line_of(raw.get());
+    /// An object document (`text` is a slice of the line or buffer `lines` counts in): an
+    /// envelope of records, or a record. One pass splits an envelope; only when its shape is
+    /// wrong does a second pass find which member is at fault.
+    ///
+    /// Returns `Err` (and emits nothing) when `text` is not syntactically valid JSON.
+    fn object<'t>(
+        &self,
+        text: &'t str,
+        lines: &mut LineCounter<'_>,
+        sink: &mut dyn FnMut(Item<'_>),
+    ) -> Result<(), serde_json::Error> {
         let here = Position {
-            line: Some(line),
+            line: Some(lines.line_of(text)),
             index: None,
         };
-        if first_byte(raw.get().as_bytes()) != Some(b'{') {
-            return sink(self.err(here, "not a JSON object record".to_string()));
+        match serde_json::from_str::<FastEnvelope<'t>>(text) {
+            Ok(env) => {
+                if let Some(items) = env.records {
+                    self.records_list(items, lines, sink);
+                } else if let Some(items) = env.events {
+                    self.embedded_list::<LogEvent<'_>>(items, lines, sink, "message", |e| {
+                        e.message
+                    });
+                } else if let Some(items) = env.lookup_events {
+                    self.embedded_list::<LookupEvent<'_>>(
+                        items,
+                        lines,
+                        sink,
+                        "CloudTrailEvent",
+                        |e| e.cloudtrail_event,
+                    );
+                } else {
+                    self.emit(text, here, sink);
+                }
+                Ok(())
+            }
+            Err(e) if e.classify() == Category::Data => {
+                self.object_slow(text, here, lines, sink);
+                Ok(())
+            }
+            Err(e) => Err(e),
         }
-        let env: Envelope<'_> = match serde_json::from_str(raw.get()) {
+    }
+
+    /// An object whose envelope members have the wrong shape: say which.
+    fn object_slow(
+        &self,
+        text: &str,
+        here: Position,
+        lines: &mut LineCounter<'_>,
+        sink: &mut dyn FnMut(Item<'_>),
+    ) {
+        let env: Envelope<'_> = match serde_json::from_str(text) {
             Ok(env) => env,
             Err(e) => return sink(self.err(here, json_message(&e))),
         };
-        if let Some(records) = env.records {
-            self.records(records, lines, sink);
-        } else if let Some(events) = env.events {
-            self.embedded::<LogEvent<'_>>(events, lines, sink, "message", |e| e.message);
-        } else if let Some(events) = env.lookup_events {
-            self.embedded::<LookupEvent<'_>>(events, lines, sink, "CloudTrailEvent", |e| {
-                e.cloudtrail_event
-            });
-        } else {
-            self.emit(raw.get(), here, sink);
+        let (raw, what) = match (env.records, env.events, env.lookup_events) {
+            (Some(raw), _, _) => (raw, "`Records`"),
+            (None, Some(raw), _) => (raw, "`events`"),
+            (None, None, Some(raw)) => (raw, "`Events`"),
+            (None, None, None) => return sink(self.err(here, "not a record".to_string())),
+        };
+        let here = Position {
+            line: Some(lines.line_of(raw.get())),
+            index: None,
+        };
+        match serde_json::from_str::<Vec<&RawValue>>(raw.get()) {
+            Ok(_) => sink(self.err(here, format!("{what} has an unexpected shape"))),
+            Err(e) => sink(self.err(
+                here,
+                format!("{what} is not an array: {}", json_message(&e)),
+            )),
         }
     }
 
     /// A top-level JSON array of records.
     fn array(&self, raw: &RawValue, lines: &mut LineCounter<'_>, sink: &mut dyn FnMut(Item<'_>)) {
-        self.records(raw, lines, sink);
-    }
-
-    fn records(&self, raw: &RawValue, lines: &mut LineCounter<'_>, sink: &mut dyn FnMut(Item<'_>)) {
         let here = Position {
             line: Some(lines.line_of(raw.get())),
             index: None,
         };
-        let items: Vec<&RawValue> = match serde_json::from_str(raw.get()) {
-            Ok(items) => items,
-            Err(e) => {
-                return sink(self.err(
-                    here,
-                    format!("`Records` is not an array: {}", json_message(&e)),
-                ))
-            }
-        };
+        match serde_json::from_str::<Vec<&RawValue>>(raw.get()) {
+            Ok(items) => self.records_list(items, lines, sink),
+            Err(e) => sink(self.err(here, json_message(&e))),
+        }
+    }
+
+    fn records_list(
+        &self,
+        items: Vec<&RawValue>,
+        lines: &mut LineCounter<'_>,
+        sink: &mut dyn FnMut(Item<'_>),
+    ) {
         for (i, item) in items.into_iter().enumerate() {
             let position = Position {
                 line: Some(lines.line_of(item.get())),
@@ -801,27 +895,14 @@ impl Ctx<'_> {
     }
 
     /// CLI output whose records are JSON text inside a string field.
-    fn embedded<'d, E: Deserialize<'d>>(
+    fn embedded_list<'d, E: Deserialize<'d>>(
         &self,
-        raw: &'d RawValue,
+        items: Vec<&'d RawValue>,
         lines: &mut LineCounter<'_>,
         sink: &mut dyn FnMut(Item<'_>),
         field: &str,
         text_of: impl Fn(E) -> Option<Cow<'d, str>>,
     ) {
-        let here = Position {
-            line: Some(lines.line_of(raw.get())),
-            index: None,
-        };
-        let items: Vec<&RawValue> = match serde_json::from_str(raw.get()) {
-            Ok(items) => items,
-            Err(e) => {
-                return sink(self.err(
-                    here,
-                    format!("events list is not an array: {}", json_message(&e)),
-                ))
-            }
-        };
         for (i, item) in items.into_iter().enumerate() {
             let position = Position {
                 line: Some(lines.line_of(item.get())),
@@ -845,7 +926,7 @@ impl Ctx<'_> {
             match serde_json::from_str::<&RawValue>(trimmed) {
                 Ok(_) if trimmed.starts_with('{') => self.emit(trimmed, position, sink),
                 Ok(_) => sink(self.err(position, format!("`{field}` is not a JSON object record"))),
-                Err(e) => sink(self.err(position, format!("`{field}` is not valid JSON: {}", e))),
+                Err(e) => sink(self.err(position, format!("`{field}` is not valid JSON: {e}"))),
             }
         }
     }
