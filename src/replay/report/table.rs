@@ -1,0 +1,2 @@
+//! table
+pub fn render(_r: &super::Report) -> String { String::new() }
