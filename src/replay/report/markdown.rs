@@ -133,8 +133,8 @@ pub fn render(r: &Report) -> String {
     for d in r.detectors.iter().filter(|d| d.matched > 0) {
         let _ = writeln!(
             o,
-            "<details><summary>{} — {} matched, {} fires</summary>\n",
-            code(&d.key, false),
+            "<details><summary><code>{}</code> — {} matched, {} fires</summary>\n",
+            super::html::escape(&strip_controls(&d.key)),
             d.matched,
             d.fires
         );
