@@ -9,6 +9,7 @@
 //! Memory is proportional to the number of periods with matching events, not to the number of
 //! events: per detector, a count per period plus capped attribution tables.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
@@ -302,7 +303,7 @@ impl Accumulator {
         if any {
             self.matched_any += 1;
         }
-        let mut values: Option<(Actor, &str, &str)> = None;
+        let mut values: Option<(Actor, Cow<str>, Cow<str>)> = None;
         for (i, (det, spec)) in self.current.iter_mut().zip(&cfg.detectors).enumerate() {
             if v.current.get(i) == Some(&true) {
                 let bucket = spec.alarm.bucket_of(t);
@@ -316,7 +317,11 @@ impl Accumulator {
                             attribution::source_ip(record),
                         )
                     });
-                    let ids = [attr.actors.id(&*a), attr.names.id(*name), attr.ips.id(*ip)];
+                    let ids = [
+                        attr.actors.id(&*a),
+                        attr.names.id(&**name),
+                        attr.ips.id(&**ip),
+                    ];
                     attr.add(bucket, ids, 1, self.bucket_key_cap);
                 }
             }
@@ -347,7 +352,7 @@ impl Accumulator {
                         .entry(id.to_owned())
                         .or_insert_with(|| IncidentObs {
                             time: t,
-                            event_name: attribution::event_name(record).to_owned(),
+                            event_name: attribution::event_name(record).into_owned(),
                             actor: attribution::actor(record),
                             current: Vec::new(),
                             baseline: Vec::new(),
