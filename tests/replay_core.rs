@@ -686,3 +686,12 @@ fn four_week_trail_hand_checked() {
     assert_eq!(m.key, "twoOfThree");
     assert_eq!(m.fire_times, ["2024-04-20T10:05:00Z"]);
 }
+
+#[test]
+fn accumulators_can_cross_threads() {
+    fn send<T: Send>() {}
+    fn sync<T: Sync>() {}
+    send::<Accumulator>();
+    sync::<ReplayConfig>();
+    send::<Report>();
+}
