@@ -12,6 +12,7 @@
 //! The `cwfilter` binary (src/main.rs, src/cli/) owns the command line and I/O policy.
 
 pub mod detectors;
+pub mod engine;
 pub mod eval;
 pub mod replay;
 pub mod syntax;
