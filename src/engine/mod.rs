@@ -1,5 +1,4 @@
-//! The one-pass engine: many patterns compiled into one program that reads each raw record
-//! once (see docs/engine.md).
+//! The one-pass engine (work in progress).
 
 pub mod extract;
 pub mod prefilter;
