@@ -179,7 +179,7 @@ proptest! {
 
     #[test]
     fn any_text_parses_or_fails_without_panicking(
-        text in "[ -~\t\n“é]{0,40}",
+        text in "[ -~\t\n“é\u{a0}]{0,40}",
     ) {
         if let Ok(ast) = parse(&text) {
             prop_assert!(check_well_formed(&ast).is_ok(), "{:?}: {:?}", text, check_well_formed(&ast));

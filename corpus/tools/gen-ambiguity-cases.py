@@ -24,6 +24,9 @@ m("a2-quoted-colon", '"ERROR:"', "ERROR: disk full", True, "A2: quoted punctuati
 m("a3-space-phrase", '" "', "nospace", True, "A3: whitespace-only phrase matches everything")
 m("a3-spaces-phrase", '"   "', "x", True, "A3: whitespace-only phrase matches everything")
 m("a3-empty-phrase-and-term", '"" ERROR', "WARN", False, "A3: the empty phrase is ignored, ERROR still required")
+m("a3-optional-space", '?" " ?FATAL', "INFO ok", True, "A3: a whitespace-only ? alternative always holds")
+m("a3-exclude-space-ignored", '-" " ERROR', "an ERROR here", True, "A3: -\" \" is ignored, not an exclusion of every message")
+m("a3-tab-phrase", '"\t"', "x", True, "A3: whitespace-only includes tabs")
 # A4 -"phrase"
 m("a4-exclude-phrase", 'ERROR -"BAD REQUEST"', "[ERROR 400] BAD REQUEST", False, "A4: -\"phrase\" excludes the phrase")
 m("a4-exclude-phrase-other", 'ERROR -"BAD REQUEST"', "[ERROR 401] UNAUTHORIZED REQUEST", True, "A4: -\"phrase\" excludes the phrase")
@@ -86,6 +89,9 @@ m("a16-empty-lower-bound-over", "%^a{,2}b%", "aaab", False, "A16: {,n} is {0,n}"
 m("a16-dot-newline", "%a.b%", "a\nb", False, "A16: . does not match newline")
 m("a16-dollar-end-of-text", "%b$%", "ab\n", False, "A16: $ matches only at the end of the text")
 m("a16-word-ascii", "%^\\w+$%", "caf\u00e9", False, "A16: \\w is [a-zA-Z_0-9]")
+m("a16-unknown-escape-literal", "%\\q%", "q", True, "A16: a backslash before a character with no escape meaning keeps the character")
+m("a16-escaped-space", "%a\\ b%", "a b", True, "A16: an escaped space is a space")
+m("a16-hex-escape", "%\\x3A%", "a:b", True, "4.3: \\xhh hex escape")
 # A17 unanchored
 m("a17-unanchored", "%127\\.0\\.0\\.[1-9]%", "127.0.0.10", True, "A17: unanchored search also accepts 127.0.0.10")
 # A18 regex with != and on numbers
@@ -108,6 +114,7 @@ err("a22-unclosed-json", "{ $.a = 1", "A22/2.3: a pattern starting with { must e
 m("a23-pattern-still-matches", "{ $.latency = * }", {"latency": "fast"}, True, "A23: a non-numeric metric value still matches; it emits no data point")
 # A25 doc typos
 err("a25-double-op", "{ $.a >>= 1 }", "A25: >>= is a doc typo, rejected")
+err("a25-capital-w1", "[w1=ERROR || W1=WARNING, w2]", "A25: field names are case sensitive, so W1 is another field: a cross-field condition (6.6), rejected")
 # A26 tokeniser
 m("a26-space-runs", "[a, b = y]", "x     y", True, "A26: runs of spaces separate fields")
 m("a26-tab-ordinary", "[a, b = y]", "x\ty", False, "A26: a tab is an ordinary character")

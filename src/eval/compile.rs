@@ -15,7 +15,7 @@ use super::text;
 use super::truth::parse_number;
 
 /// A compiled pattern.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Compiled {
     Terms(CTerms),
     Json(CExpr<CCondition>),
@@ -24,7 +24,7 @@ pub(crate) enum Compiled {
 }
 
 /// A compiled boolean expression.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum CExpr<L> {
     And(Vec<CExpr<L>>),
     Or(Vec<CExpr<L>>),
@@ -44,8 +44,20 @@ impl<L> CExpr<L> {
     /// Evaluation that visits every leaf (for explanations); same result as [`CExpr::eval`].
     pub(crate) fn eval_all(&self, leaf: &mut impl FnMut(&L) -> bool) -> bool {
         match self {
-            CExpr::And(xs) => xs.iter().fold(true, |acc, x| x.eval_all(leaf) && acc),
-            CExpr::Or(xs) => xs.iter().fold(false, |acc, x| x.eval_all(leaf) || acc),
+            CExpr::And(xs) => {
+                let mut all = true;
+                for x in xs {
+                    all &= x.eval_all(leaf);
+                }
+                all
+            }
+            CExpr::Or(xs) => {
+                let mut any = false;
+                for x in xs {
+                    any |= x.eval_all(leaf);
+                }
+                any
+            }
             CExpr::Leaf(l) => leaf(l),
         }
     }
@@ -60,7 +72,7 @@ pub(crate) enum CStep {
 }
 
 /// A JSON condition.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CCondition {
     pub steps: Vec<CStep>,
     pub test: CTest,
@@ -70,7 +82,7 @@ pub(crate) struct CCondition {
 }
 
 /// What a condition asks of a node.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum CTest {
     Compare(CmpOp, CValue),
     IsNull,
@@ -80,7 +92,7 @@ pub(crate) enum CTest {
 }
 
 /// A compiled right-hand side.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum CValue {
     /// A lone `*`: any string or number.
     Star,
@@ -99,11 +111,11 @@ pub(crate) enum CValue {
 
 /// A string with `*` wildcards at its ends only (A11, A19). Linear time: prefix, suffix or
 /// substring checks.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Glob {
     kind: GlobKind,
     needle: String,
-    finder: Option<memmem::Finder<'static>>,
+    finder: Option<Box<memmem::Finder<'static>>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +140,7 @@ impl Glob {
             (true, true) => GlobKind::Contains,
         };
         let finder = (kind == GlobKind::Contains)
-            .then(|| memmem::Finder::new(needle.as_bytes()).into_owned());
+            .then(|| Box::new(memmem::Finder::new(needle.as_bytes()).into_owned()));
         Glob {
             kind,
             needle,
@@ -150,14 +162,14 @@ impl Glob {
 }
 
 /// A term pattern.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CTerms {
     pub terms: Vec<CTerm>,
     /// `?` terms mixed with other kinds are ignored (§3.7, A5).
     pub optional_ignored: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CTerm {
     pub kind: TermKind,
     pub text: String,
@@ -173,13 +185,13 @@ impl CTerm {
 }
 
 /// A space-delimited pattern.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CDelimited {
     pub slots: Vec<CSlot>,
     pub has_ellipsis: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum CSlot {
     Ellipsis,
     Field {
@@ -188,7 +200,7 @@ pub(crate) enum CSlot {
     },
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CFieldCondition {
     pub op: CmpOp,
     pub value: CValue,
@@ -214,7 +226,7 @@ fn compile_terms(terms: &[Term]) -> CTerms {
             .map(|t| CTerm {
                 kind: t.kind,
                 text: t.text.clone(),
-                match_all: t.text.trim_matches(' ').is_empty(),
+                match_all: t.text.trim().is_empty(),
                 finder: memmem::Finder::new(t.text.as_bytes()).into_owned(),
             })
             .collect(),
@@ -379,10 +391,18 @@ pub(crate) fn translate_regex(src: &str) -> String {
                     out.push_str(set);
                     out.push(']');
                 }
-                Some(e) => {
+                // `\x`, control escapes and escaped punctuation mean what they mean to the
+                // regex crate; any other escaped character is itself (`\q` = `q`, `\b` = `b`),
+                // since AWS documents no other escapes (A16).
+                Some(e @ ('x' | 'n' | 't' | 'r' | 'f' | 'v')) => {
                     out.push('\\');
                     out.push(e);
                 }
+                Some(e) if e.is_ascii_punctuation() => {
+                    out.push('\\');
+                    out.push(e);
+                }
+                Some(e) => out.push_str(&regex::escape(e.encode_utf8(&mut [0; 4]))),
                 None => out.push('\\'),
             },
             '[' if !in_class => {
@@ -405,6 +425,11 @@ pub(crate) fn translate_regex(src: &str) -> String {
             '{' if !in_class && chars.peek() == Some(&',') => out.push_str("{0"),
             // Inside a class `[` is literal for AWS but a nested class for the regex crate.
             '[' => out.push_str("\\["),
+            // `--`, `&&` and `~~` are set operations inside a regex-crate class; literal for AWS.
+            '-' | '&' | '~' if in_class && out.ends_with(c) => {
+                out.push('\\');
+                out.push(c);
+            }
             _ => out.push(c),
         }
     }
@@ -435,6 +460,8 @@ mod tests {
         assert_eq!(translate_regex(r"[\d]"), "[[0-9]]");
         assert_eq!(translate_regex(r"\x3A\."), r"\x3A\.");
         assert_eq!(translate_regex("[]a]"), r"[\]a]");
+        assert_eq!(translate_regex(r"\q\b\."), r"qb\.");
+        assert_eq!(translate_regex("[a--]"), r"[a-\-]");
         let re = compile_regex(&RegexLit {
             source: r"^\w+\s\d{,2}$".into(),
             span: Default::default(),
@@ -451,5 +478,38 @@ mod tests {
             span: Default::default(),
         })
         .is_err());
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The wildcard model of A11/A19, written as a regex: `*` at either end is `.*`, every
+    /// other character literal, anchored at both ends.
+    fn model(pattern: &str, s: &str) -> bool {
+        let lead = pattern.starts_with('*');
+        let trail = pattern.len() > usize::from(lead) && pattern.ends_with('*');
+        let core = &pattern[usize::from(lead)..pattern.len() - usize::from(trail)];
+        let re = format!(
+            "^(?s){}{}{}$",
+            if lead { ".*" } else { "" },
+            regex::escape(core),
+            if trail { ".*" } else { "" }
+        );
+        Regex::new(&re).unwrap().is_match(s)
+    }
+
+    proptest! {
+        #[test]
+        fn glob_agrees_with_model(p in "[ab*]{0,5}", s in "[ab*]{0,6}") {
+            prop_assert_eq!(Glob::new(&p).is_match(&s), model(&p, &s));
+        }
+
+        #[test]
+        fn regex_translation_never_panics(src in "\\PC{0,20}") {
+            let _ = compile_regex(&RegexLit { source: src, span: Default::default() });
+        }
     }
 }

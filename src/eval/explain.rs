@@ -11,6 +11,8 @@ use super::truth::number_text;
 /// The explanation of one pattern against one event.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Explanation {
+    /// The pattern in canonical form.
+    pub pattern: String,
     /// The overall verdict (always equal to `Pattern::matches` on the same event).
     pub matched: bool,
     #[serde(flatten)]

@@ -23,8 +23,8 @@ pub use event::{Event, JsonNode, Message, Scalar};
 pub use explain::{ConditionTrace, Detail, Explanation, Found, SlotTrace, TermTrace};
 pub use metric::{JsonPath, MetricTransformation, MetricValue, MetricValueError};
 
-/// A compiled filter pattern.
-#[derive(Debug)]
+/// A compiled filter pattern. Cheap to share across threads (`Send + Sync`).
+#[derive(Debug, Clone)]
 pub struct Pattern {
     ast: Ast,
     compiled: Compiled,
@@ -96,6 +96,12 @@ impl Pattern {
 
     /// Explains the verdict on `event`, condition by condition.
     pub fn explain(&self, event: &impl Event) -> Explanation {
+        let mut e = self.explain_detail(event);
+        e.pattern = self.to_string();
+        e
+    }
+
+    fn explain_detail(&self, event: &impl Event) -> Explanation {
         match &self.compiled {
             Compiled::Json(expr) => {
                 let mut conditions = Vec::new();
@@ -128,6 +134,7 @@ impl Pattern {
                     }
                 };
                 Explanation {
+                    pattern: String::new(),
                     matched,
                     detail: Detail::Json {
                         event_is_json: root.is_some(),
@@ -157,6 +164,7 @@ impl Pattern {
                     })
                     .collect();
                 Explanation {
+                    pattern: String::new(),
                     matched: terms_match(t, &text),
                     detail: Detail::Terms {
                         terms,
@@ -165,6 +173,7 @@ impl Pattern {
                 }
             }
             Compiled::Regex(re) => Explanation {
+                pattern: String::new(),
                 matched: re.is_match(&event.text()),
                 detail: Detail::Regex {
                     regex: match &self.ast {
@@ -192,8 +201,7 @@ impl Pattern {
                     .filter(|s| matches!(s, CSlot::Field { .. }))
                     .count();
                 note = Some(format!(
-                    "the message has {} field(s); the pattern needs {}{}",
-                    tokens.len(),
+                    "too few fields: the pattern needs {}{}",
                     if d.has_ellipsis { "at least " } else { "" },
                     needed
                 ));
@@ -244,6 +252,7 @@ impl Pattern {
             }
         }
         Explanation {
+            pattern: String::new(),
             matched,
             detail: Detail::Delimited {
                 fields_in_message: tokens.len(),

@@ -116,8 +116,18 @@ fn null_exists_and_only_is_null_holds() {
 fn containers_fail_eq_and_ne() {
     let ev = json!({"users": [1, 2, 3], "o": {"k": 1}});
     for p in [f("users"), f("o")] {
-        assert!(!cmp(&[p.clone()], CmpOp::Eq, Value::Number("1".into())).matches(&ev));
-        assert!(!cmp(&[p.clone()], CmpOp::Ne, Value::Number("1".into())).matches(&ev));
+        assert!(!cmp(
+            std::slice::from_ref(&p),
+            CmpOp::Eq,
+            Value::Number("1".into())
+        )
+        .matches(&ev));
+        assert!(!cmp(
+            std::slice::from_ref(&p),
+            CmpOp::Ne,
+            Value::Number("1".into())
+        )
+        .matches(&ev));
         assert!(!cmp(&[p], CmpOp::Eq, Value::Star).matches(&ev));
     }
 }
@@ -396,4 +406,10 @@ fn select_is_the_resolver() {
     let nodes = select(&sel(&[f("a"), Step::AnyIndex, f("b")]), &ev);
     assert_eq!(nodes, vec![&json!(1), &json!(3)]);
     assert!(select(&sel(&[f("a"), Step::Index(9)]), &ev).is_empty());
+}
+
+#[test]
+fn pattern_is_send_sync_clone() {
+    fn assert_traits<T: Send + Sync + Clone>() {}
+    assert_traits::<Pattern>();
 }
