@@ -75,7 +75,11 @@ fn trail_records() -> Vec<String> {
             }
         });
     }
-    assert!(records.len() > 4000, "bundled trail: {} records", records.len());
+    assert!(
+        records.len() > 4000,
+        "bundled trail: {} records",
+        records.len()
+    );
     records
 }
 
