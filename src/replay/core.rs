@@ -18,7 +18,9 @@ use super::alarm::{evaluate, AlarmRun, AlarmSpec};
 use super::attribution::{self, bump, Actor, Interner, OTHER, OTHER_ID};
 use super::labels::{Label, Labels};
 use super::report::*;
-use super::time::{format_day, format_timestamp, parse_timestamp};
+use crate::trail::time::{
+    format_day, format_event_time as format_timestamp, parse_event_time as parse_timestamp,
+};
 
 /// Distinct principals / eventNames / source IPs tracked per detector by default.
 pub const DEFAULT_KEY_CAP: usize = 10_000;

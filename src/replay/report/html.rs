@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::{opt_num, rate_text, strip_controls, DetectorReport, Incident, Report};
-use crate::replay::time::{format_day, parse_timestamp};
+use crate::trail::time::{format_day, parse_event_time as parse_timestamp};
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape(s: &str) -> String {
