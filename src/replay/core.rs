@@ -289,17 +289,10 @@ impl Accumulator {
 
     /// Counts a record and, if it is in the window, its detectors' verdicts.
     pub fn observe(&mut self, cfg: &ReplayConfig, record: &Value, v: &Verdicts) -> Observed {
-        self.events += 1;
-        let Some(t) = event_time(record) else {
-            self.no_event_time += 1;
-            return Observed::NoEventTime;
+        let t = match self.enter(cfg, event_time(record)) {
+            Ok(t) => t,
+            Err(skipped) => return skipped,
         };
-        if !cfg.contains(t) {
-            self.outside_window += 1;
-            return Observed::OutsideWindow;
-        }
-        self.min_time = Some(self.min_time.map_or(t, |m| m.min(t)));
-        self.max_time = Some(self.max_time.map_or(t, |m| m.max(t)));
 
         let any = v.current.iter().any(|&m| m);
         if any {
@@ -368,6 +361,33 @@ impl Accumulator {
             }
         }
         Observed::Counted
+    }
+
+    /// Counts a record that no detector (current, base or baseline) matched, knowing only its
+    /// `eventTime` (read from the raw text): the same totals as [`Accumulator::observe`] with
+    /// all-false verdicts, without parsing the record. Not for replays with labels, which must
+    /// see every record's eventID.
+    pub fn observe_unmatched(&mut self, cfg: &ReplayConfig, event_time: Option<i64>) -> Observed {
+        match self.enter(cfg, event_time) {
+            Ok(_) => Observed::Counted,
+            Err(skipped) => skipped,
+        }
+    }
+
+    /// Counts a record and places it in the window; `Err` says why it is not counted further.
+    fn enter(&mut self, cfg: &ReplayConfig, event_time: Option<i64>) -> Result<i64, Observed> {
+        self.events += 1;
+        let Some(t) = event_time else {
+            self.no_event_time += 1;
+            return Err(Observed::NoEventTime);
+        };
+        if !cfg.contains(t) {
+            self.outside_window += 1;
+            return Err(Observed::OutsideWindow);
+        }
+        self.min_time = Some(self.min_time.map_or(t, |m| m.min(t)));
+        self.max_time = Some(self.max_time.map_or(t, |m| m.max(t)));
+        Ok(t)
     }
 
     /// Adds another accumulator's totals (built from the same config).
