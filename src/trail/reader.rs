@@ -174,8 +174,9 @@ pub struct Discovered {
 /// Expands paths (files, directories walked recursively, `-` for stdin) into inputs.
 ///
 /// `keep` is asked about every file found in a directory (not about files named
-/// explicitly). `CloudTrail-Digest` directories (integrity digests, not events) and hidden
-/// entries are skipped when walking; symbolic links to directories are not followed there.
+/// explicitly). When walking, `CloudTrail-Digest` directories (integrity digests, not
+/// events), files named `labels.jsonl` (a trail's labels) and hidden entries are skipped,
+/// and symbolic links to directories are not followed. Files named explicitly are always read.
 pub fn discover(paths: &[PathBuf], keep: &dyn Fn(&Path) -> bool) -> Discovered {
     let mut out = Discovered::default();
     for path in paths {
@@ -210,7 +211,9 @@ fn walk(dir: &Path, keep: &dyn Fn(&Path) -> bool, out: &mut Discovered) {
     children.sort_by(|a, b| a.0.cmp(&b.0));
     for (name, path, file_type) in children {
         let name = name.to_string_lossy();
-        if name.starts_with('.') || name == "CloudTrail-Digest" {
+        // Digests are integrity proofs, not events; `labels.jsonl` is the labels of the
+        // trail it sits in (as `cwfilter synth` writes them), not more events.
+        if name.starts_with('.') || name == "CloudTrail-Digest" || name == "labels.jsonl" {
             continue;
         }
         if file_type.is_dir() {
