@@ -457,6 +457,27 @@ impl<R: Read> Reader<'_, '_, R> {
             }
         };
         let first_line = &head[first..];
+        // Binary files get one error, not one per "line".
+        if first_line.starts_with(b"PK\x03\x04") {
+            let e = self.error(None, None, "a zip archive; unzip it first".to_string());
+            return sink(Item::Error(e));
+        }
+        let bad_text = match std::str::from_utf8(first_line) {
+            Err(e) => Some(e.valid_up_to()),
+            Ok(_) => memchr::memchr(0, first_line),
+        };
+        if let Some(at) = bad_text {
+            let e = self.error(
+                Some(self.line),
+                Some(at as u64 + 1),
+                "not UTF-8 text (binary data?); file skipped".to_string(),
+            );
+            return sink(Item::Error(e));
+        }
+        // A JSON array (of records, or anything): read the file as a stream of documents.
+        if first_byte(first_line) == Some(b'[') {
+            return self.document(sink, head);
+        }
         // The common cases: a one-line S3 object, or the first line of a JSON Lines file.
         if self.try_line_record(sink, first_line, self.line, true) {
             return self.lines(sink, Vec::new());
@@ -582,7 +603,7 @@ impl<R: Read> Reader<'_, '_, R> {
                 sink(Item::Error(self.error(
                     Some(line),
                     Some(e.column() as u64),
-                    json_message(&e),
+                    format!("invalid JSON: {}", json_message(&e)),
                 )));
                 true
             }
@@ -648,7 +669,7 @@ impl<R: Read> Reader<'_, '_, R> {
                     return sink(Item::Error(self.error(
                         Some(e.line() as u64),
                         Some(e.column() as u64),
-                        json_message(&e),
+                        format!("invalid JSON: {}", json_message(&e)),
                     )))
                 }
             }
