@@ -1,1 +1,161 @@
-//! TODO
+//! The detector catalog, its YAML configuration and the exclusion compiler.
+//!
+//! - [`catalog`]: the 23 detectors of simple-container's `aws-cloudtrail-security-alerts`
+//!   (profile `upstream`) and the 14 Security Hub CloudWatch.1-14 patterns (`securityhub`).
+//! - [`load`]: reads a config (a top-level `alerts:` document or a simple-container
+//!   server.yaml) and returns the enabled detectors, strict where upstream is silent.
+//! - [`exclusions`]: upstream's override compiler, byte for byte.
+//! - [`lint`]: static checks for mistakes CloudWatch accepts silently.
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use crate::replay::alarm::AlarmSpec;
+
+pub mod catalog;
+mod config;
+pub mod exclusions;
+pub mod lint;
+mod yaml;
+
+pub use catalog::{catalog, CatalogEntry};
+pub use exclusions::{ExclusionClause, ExclusionKind, ExclusionLists};
+
+/// CloudWatch's limit on a filter pattern (PutMetricFilter `filterPattern`, characters).
+pub const MAX_PATTERN_LEN: usize = 1024;
+
+/// Which built-in catalog to start from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Profile {
+    /// simple-container's 23 detectors (PR #277).
+    #[default]
+    Upstream,
+    /// AWS Security Hub CloudWatch.1-14, exactly as prescribed (keys as upstream's).
+    SecurityHub,
+}
+
+impl Profile {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Profile::Upstream => "upstream",
+            Profile::SecurityHub => "securityhub",
+        }
+    }
+}
+
+impl FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "upstream" => Ok(Profile::Upstream),
+            "securityhub" => Ok(Profile::SecurityHub),
+            _ => Err(format!(
+                "unknown profile `{s}` (known: upstream, securityhub)"
+            )),
+        }
+    }
+}
+
+/// An enabled detector after configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Detector {
+    /// Selector key (`iamPolicyChanges`) or the name of a custom detector.
+    pub key: String,
+    pub metric_name: String,
+    pub description: String,
+    pub cis_control: Option<String>,
+    /// The pattern before exclusions (the catalog's, or the custom one).
+    pub base_pattern: String,
+    /// The effective pattern, after exclusions: what CloudWatch would be given.
+    pub pattern: String,
+    /// The alarm on the detector's metric (Sum, GreaterThanOrEqualToThreshold).
+    pub alarm: AlarmSpec,
+    /// The exclusion clauses appended to the base pattern, in pattern order.
+    pub exclusions: Vec<ExclusionClause>,
+    /// Defined by the user under `alerts.custom`, not built in.
+    pub custom: bool,
+}
+
+impl Detector {
+    /// Effective pattern length in characters, as CloudWatch counts its 1024 limit.
+    pub fn pattern_len(&self) -> usize {
+        self.pattern.chars().count()
+    }
+}
+
+/// An error or warning about a config, with where it is (1-based line and column).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: String,
+    pub position: Option<(u64, u64)>,
+    pub message: String,
+    /// A one-line suggestion.
+    pub help: Option<String>,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some((line, column)) = self.position {
+            write!(f, ":{line}:{column}")?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, "\n  help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a config was rejected: every problem found, in file order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub errors: Vec<Diagnostic>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.errors.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The enabled detectors (sorted by key) and the warnings met on the way.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Loaded {
+    pub detectors: Vec<Detector>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Loads the detectors of `profile`: all of them with defaults when `config` is `None`,
+/// otherwise exactly those the config enables, with its overrides and custom detectors.
+pub fn load(config: Option<&Path>, profile: Profile) -> Result<Loaded, ConfigError> {
+    match config {
+        None => config::build(None, "<defaults>", profile),
+        Some(path) => {
+            let label = path.display().to_string();
+            let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+                errors: vec![Diagnostic {
+                    file: label.clone(),
+                    position: None,
+                    message: format!("cannot read config: {e}"),
+                    help: None,
+                }],
+            })?;
+            load_str(&text, &label, profile)
+        }
+    }
+}
+
+/// [`load`] over config text; `file` names it in diagnostics.
+pub fn load_str(text: &str, file: &str, profile: Profile) -> Result<Loaded, ConfigError> {
+    config::build(Some(text), file, profile)
+}

@@ -12,7 +12,8 @@ use std::fmt;
 /// A half-open byte range `start..end` into the pattern text.
 ///
 /// Equality and hashing ignore spans (see the module docs).
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Default, serde::Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Span {
     /// Byte offset of the first byte.
     pub start: usize,
@@ -45,7 +46,9 @@ impl fmt::Debug for Span {
 }
 
 /// A whole filter pattern: one of the four syntaxes (spec §2).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Ast {
     /// Terms and quoted phrases over the raw message; no terms at all is the empty,
     /// match-everything pattern (spec §2.1, §3).
@@ -59,7 +62,8 @@ pub enum Ast {
 }
 
 /// A term pattern: `ERROR -ARGUMENTS`, `?ERROR ?WARN`, `"INTERNAL SERVER ERROR"`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct TermPattern {
     /// The terms in the order written. Empty for the empty pattern.
     pub terms: Vec<Term>,
@@ -67,7 +71,8 @@ pub struct TermPattern {
 }
 
 /// One term of a term pattern.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Term {
     pub kind: TermKind,
     /// The text to look for, with quotes removed and escapes decoded.
@@ -76,7 +81,9 @@ pub struct Term {
 }
 
 /// How a term takes part in the match (spec §3.3, §3.5, §3.6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[serde(rename_all = "snake_case")]
 pub enum TermKind {
     /// `term`: the message must contain it.
     Include,
@@ -87,7 +94,8 @@ pub enum TermKind {
 }
 
 /// A JSON pattern: the boolean expression between the braces.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct JsonPattern {
     pub expr: Expr<Condition>,
     pub span: Span,
@@ -99,6 +107,7 @@ pub struct JsonPattern {
 /// `And` and `Or` hold at least two operands. A parenthesised operand of the same operator
 /// stays nested (`a && (b && c)`), so the printer can reproduce the tree exactly.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Expr<L> {
     And(Vec<Expr<L>>, Span),
     Or(Vec<Expr<L>>, Span),
@@ -106,7 +115,8 @@ pub enum Expr<L> {
 }
 
 /// One JSON condition: `$.eventName = "ConsoleLogin"`, `$.x NOT EXISTS`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Condition {
     pub selector: Selector,
     pub test: Test,
@@ -115,6 +125,7 @@ pub struct Condition {
 
 /// What a condition asks of the node(s) its selector reaches.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Test {
     /// `= != < <= > >=` against a value.
     Compare(CmpOp, Value),
@@ -130,6 +141,7 @@ pub enum Test {
 
 /// A comparison operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum CmpOp {
     Eq,
     Ne,
@@ -154,14 +166,17 @@ impl CmpOp {
 }
 
 /// A JSON selector: `$` followed by steps (spec §5.2).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Selector {
     pub steps: Vec<Step>,
     pub span: Span,
 }
 
 /// One step of a selector.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[serde(rename_all = "snake_case")]
 pub enum Step {
     /// `.name` or `.['dotted.name']`: the printer picks the bracket form when the name needs it.
     Field(String),
@@ -174,7 +189,9 @@ pub enum Step {
 }
 
 /// The right-hand side of a comparison (spec §5.3).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum Value {
     /// A string, quoted or not, with escapes decoded. A `*` at either end is a wildcard
     /// (spec A19); a `*` elsewhere is literal (A11).
@@ -188,14 +205,16 @@ pub enum Value {
 }
 
 /// A regular expression between `%` signs, as written (without the `%`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct RegexLit {
     pub source: String,
     pub span: Span,
 }
 
 /// A space-delimited pattern: `[ip, user, ..., status_code = 4*, bytes > 1000]`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct DelimitedPattern {
     pub fields: Vec<FieldSpec>,
     pub span: Span,
@@ -203,6 +222,7 @@ pub struct DelimitedPattern {
 
 /// One slot of a space-delimited pattern.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum FieldSpec {
     /// `...`: any number of fields, zero included (spec A7).
     Ellipsis(Span),
@@ -217,9 +237,78 @@ pub enum FieldSpec {
 
 /// One condition inside a field slot: `= 4*`, `> 1000`, `= %regex%`. The field it tests is
 /// the slot's own (cross-field references are rejected, spec §6.6).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct FieldCondition {
     pub op: CmpOp,
     pub value: Value,
     pub span: Span,
+}
+
+// Hand-written where the derived shape would be awkward JSON: operators print as written,
+// expressions as `{"and": [...], "span": ...}`, tests as `{"test": "compare", ...}`.
+
+impl serde::Serialize for CmpOp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<L: serde::Serialize> serde::Serialize for Expr<L> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let (op, items, span) = match self {
+            Expr::Leaf(l) => return l.serialize(s),
+            Expr::And(items, span) => ("and", items, span),
+            Expr::Or(items, span) => ("or", items, span),
+        };
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry(op, items)?;
+        m.serialize_entry("span", span)?;
+        m.end()
+    }
+}
+
+impl serde::Serialize for Test {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let name = match self {
+            Test::Compare(..) => "compare",
+            Test::IsNull => "is_null",
+            Test::IsTrue => "is_true",
+            Test::IsFalse => "is_false",
+            Test::NotExists => "not_exists",
+        };
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("test", name)?;
+        if let Test::Compare(op, value) = self {
+            m.serialize_entry("op", op)?;
+            m.serialize_entry("value", value)?;
+        }
+        m.end()
+    }
+}
+
+impl serde::Serialize for FieldSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        match self {
+            FieldSpec::Ellipsis(span) => {
+                m.serialize_entry("type", "ellipsis")?;
+                m.serialize_entry("span", span)?;
+            }
+            FieldSpec::Field {
+                name,
+                condition,
+                span,
+            } => {
+                m.serialize_entry("type", "field")?;
+                m.serialize_entry("name", name)?;
+                m.serialize_entry("condition", condition)?;
+                m.serialize_entry("span", span)?;
+            }
+        }
+        m.end()
+    }
 }

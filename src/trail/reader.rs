@@ -36,6 +36,10 @@ pub struct ReadOptions {
     pub max_buffer_bytes: usize,
     /// Records larger than this are reported as [`Item::Oversize`], never as records.
     pub max_event_bytes: usize,
+    /// A line that is not a JSON object is a plain log message (yielded as a record, as
+    /// CloudWatch Logs would hold it) rather than an error. For `cwfilter match` over
+    /// application logs; the replay keeps this off, since every CloudTrail record is JSON.
+    pub plain_lines: bool,
 }
 
 impl Default for ReadOptions {
@@ -44,6 +48,7 @@ impl Default for ReadOptions {
             max_file_bytes: 4 << 30,
             max_buffer_bytes: 1 << 30,
             max_event_bytes: MAX_EVENT_BYTES,
+            plain_lines: false,
         }
     }
 }
@@ -560,6 +565,26 @@ impl<R: Read> Reader<'_, '_, R> {
     ///
     /// With `probe`, a line that is not a JSON object is left unreported and `false`
     /// returned, so the caller can read the file as one document instead.
+    /// Yields a whole line, without its line ending, as a plain log message.
+    fn plain_line(&self, sink: &mut dyn FnMut(Item<'_>), bytes: &[u8], line: u64) {
+        // Only called after `bytes` was checked to be UTF-8.
+        let text = std::str::from_utf8(bytes)
+            .unwrap_or_default()
+            .trim_end_matches(['\n', '\r']);
+        let position = Position {
+            line: Some(line),
+            index: None,
+        };
+        if text.len() > self.opts.max_event_bytes {
+            sink(Item::Oversize {
+                bytes: text.len(),
+                position,
+            });
+        } else {
+            sink(Item::Record { text, position });
+        }
+    }
+
     fn try_line_record(
         &self,
         sink: &mut dyn FnMut(Item<'_>),
@@ -582,6 +607,10 @@ impl<R: Read> Reader<'_, '_, R> {
         if text.is_empty() {
             return true;
         }
+        if !text.starts_with('{') && self.opts.plain_lines {
+            self.plain_line(sink, bytes, line);
+            return true;
+        }
         if !text.starts_with('{') {
             if !probe {
                 sink(Item::Error(self.error(
@@ -599,6 +628,10 @@ impl<R: Read> Reader<'_, '_, R> {
         match ctx.object(text, &mut LineCounter::fixed(line), sink) {
             Ok(()) => true,
             Err(_) if probe => false,
+            Err(_) if self.opts.plain_lines => {
+                self.plain_line(sink, bytes, line);
+                true
+            }
             Err(e) => {
                 sink(Item::Error(self.error(
                     Some(line),

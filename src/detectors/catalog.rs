@@ -1,0 +1,81 @@
+//! The built-in detector catalogs, embedded at build time.
+//!
+//! `upstream.yaml` and `securityhub.yaml` are generated mechanically from the research data
+//! (scripts/gen-catalog.py), so every pattern is byte-identical to its source; the tests in
+//! tests/catalog.rs compare them with copies of those data files.
+
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+
+use super::Profile;
+use crate::replay::alarm::TreatMissingData;
+
+/// One built-in detector with its defaults.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CatalogEntry {
+    /// The selector key under `alerts:` (e.g. `iamPolicyChanges`).
+    pub key: String,
+    /// CloudWatch metric name (`ct-iam-policy-changes`; `CloudWatch.4` in the Security Hub profile).
+    pub metric_name: String,
+    pub description: String,
+    /// Security Hub control (`CloudWatch.4`), for the 14 CIS detectors.
+    pub cis_control: Option<String>,
+    /// The base filter pattern, exactly as upstream (or Security Hub) writes it.
+    pub pattern: String,
+    /// The pattern length recorded in the source data (characters).
+    pub length: usize,
+    pub threshold: f64,
+    pub period: u32,
+    pub evaluation_periods: u32,
+    /// Always `Sum`: each matching event adds 1 to the metric.
+    pub statistic: Statistic,
+    pub comparison_operator: ComparisonOperator,
+    pub treat_missing_data: TreatMissingData,
+}
+
+/// The alarm statistic; upstream uses only `Sum`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum Statistic {
+    Sum,
+}
+
+/// The alarm comparison; upstream uses only `GreaterThanOrEqualToThreshold`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum ComparisonOperator {
+    GreaterThanOrEqualToThreshold,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogFile {
+    detectors: Vec<CatalogEntry>,
+}
+
+const UPSTREAM_YAML: &str = include_str!("upstream.yaml");
+const SECURITYHUB_YAML: &str = include_str!("securityhub.yaml");
+
+fn load(text: &str) -> Vec<CatalogEntry> {
+    // Embedded build-time data, not user input: the catalog tests prove it parses.
+    match serde_saphyr::from_str::<CatalogFile>(text) {
+        Ok(file) => file.detectors,
+        Err(e) => panic!("embedded detector catalog is invalid: {e}"),
+    }
+}
+
+static UPSTREAM: LazyLock<Vec<CatalogEntry>> = LazyLock::new(|| load(UPSTREAM_YAML));
+static SECURITYHUB: LazyLock<Vec<CatalogEntry>> = LazyLock::new(|| load(SECURITYHUB_YAML));
+
+/// The detectors of `profile`, in catalog order.
+pub fn catalog(profile: Profile) -> &'static [CatalogEntry] {
+    match profile {
+        Profile::Upstream => &UPSTREAM,
+        Profile::SecurityHub => &SECURITYHUB,
+    }
+}
+
+/// The 23 selector keys of upstream's `alerts:` block, valid in every profile.
+pub fn selector_keys() -> impl Iterator<Item = &'static str> {
+    UPSTREAM.iter().map(|e| e.key.as_str())
+}

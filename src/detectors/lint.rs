@@ -1,0 +1,348 @@
+//! Static checks for detector mistakes CloudWatch accepts silently. Each finding has a stable
+//! id, a message and a one-line fix. The checks work on the parsed pattern (the AST), plus the
+//! detector's configuration where the mistake is in the config (CW005).
+//!
+//! | id    | check |
+//! |-------|-------|
+//! | CW001 | `!=` on a field CloudTrail does not always carry, without a `NOT EXISTS` guard |
+//! | CW002 | `*` in the middle of a value: CloudWatch takes it literally |
+//! | CW003 | effective pattern above 90% of the 1024-character limit |
+//! | CW004 | `eventName` that other AWS services also emit, with no `eventSource` scope |
+//! | CW005 | `excludeUserNames` on a detector that matches assumed roles (no `userName`) |
+//!
+//! A pattern over the 1024-character limit is not a lint: the config loader and the parser
+//! reject it.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use crate::syntax::ast::{Ast, CmpOp, Condition, Expr, Selector, Step, Test, Value};
+use crate::syntax::{self, ParseError};
+
+use super::{Detector, ExclusionKind, MAX_PATTERN_LEN};
+
+/// A lint's stable identifier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LintId {
+    UnguardedNotEqual,
+    MidValueWildcard,
+    NearLengthLimit,
+    UnscopedEventName,
+    UserNameOnAssumedRoles,
+}
+
+impl LintId {
+    pub const ALL: [LintId; 5] = [
+        LintId::UnguardedNotEqual,
+        LintId::MidValueWildcard,
+        LintId::NearLengthLimit,
+        LintId::UnscopedEventName,
+        LintId::UserNameOnAssumedRoles,
+    ];
+
+    /// The stable code (`CW001`...).
+    pub const fn code(self) -> &'static str {
+        match self {
+            LintId::UnguardedNotEqual => "CW001",
+            LintId::MidValueWildcard => "CW002",
+            LintId::NearLengthLimit => "CW003",
+            LintId::UnscopedEventName => "CW004",
+            LintId::UserNameOnAssumedRoles => "CW005",
+        }
+    }
+
+    /// A short kebab-case name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            LintId::UnguardedNotEqual => "unguarded-not-equal",
+            LintId::MidValueWildcard => "mid-value-wildcard",
+            LintId::NearLengthLimit => "near-length-limit",
+            LintId::UnscopedEventName => "unscoped-event-name",
+            LintId::UserNameOnAssumedRoles => "username-on-assumed-roles",
+        }
+    }
+}
+
+impl fmt::Display for LintId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// One warning.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub id: LintId,
+    /// The detector key, or `None` for a bare `--pattern`.
+    pub detector: Option<String>,
+    pub message: String,
+    /// A one-line fix.
+    pub fix: String,
+}
+
+/// Fields every CloudTrail management or data event carries (CloudTrail record contents;
+/// spec §5.7), so `!=` on them needs no guard.
+const ALWAYS_PRESENT: [&str; 10] = [
+    "$.eventVersion",
+    "$.eventTime",
+    "$.eventSource",
+    "$.eventName",
+    "$.awsRegion",
+    "$.sourceIPAddress",
+    "$.eventID",
+    "$.eventType",
+    "$.recipientAccountId",
+    "$.userIdentity.type",
+];
+
+/// eventNames that more than one service emits: (name, its usual service, the others).
+/// From botocore's operation index (upstream-notes.md §9 and the per-detector notes).
+const SHARED_EVENT_NAMES: [(&str, &str, &str); 12] = [
+    ("CreatePolicy", "iam.amazonaws.com", "organizations, iot, verifiedpermissions, bedrock-agentcore-control"),
+    ("DeletePolicy", "iam.amazonaws.com", "autoscaling, organizations, iot, fms, acm-pca, mediaconvert, verifiedpermissions, bedrock-agentcore-control"),
+    ("CreatePolicyVersion", "iam.amazonaws.com", "iot"),
+    ("DeletePolicyVersion", "iam.amazonaws.com", "iot"),
+    ("SetDefaultPolicyVersion", "iam.amazonaws.com", "iot"),
+    ("AttachPolicy", "organizations.amazonaws.com", "iot"),
+    ("DetachPolicy", "organizations.amazonaws.com", "iot"),
+    ("CreateRoute", "ec2.amazonaws.com", "apigateway (v2), appmesh, refactor-spaces"),
+    ("DeleteRoute", "ec2.amazonaws.com", "apigateway (v2), appmesh, refactor-spaces"),
+    ("CreateVpcPeeringConnection", "ec2.amazonaws.com", "gamelift"),
+    ("DeleteVpcPeeringConnection", "ec2.amazonaws.com", "gamelift"),
+    ("CreateSecurityGroup", "ec2.amazonaws.com", "wickr"),
+];
+
+/// Lints a bare pattern.
+pub fn lint_pattern(pattern: &str) -> Result<Vec<Finding>, ParseError> {
+    let ast = syntax::parse(pattern)?;
+    Ok(lint_ast(None, pattern, &ast))
+}
+
+/// Lints a configured detector: its effective pattern and its exclusions.
+pub fn lint_detector(d: &Detector) -> Result<Vec<Finding>, ParseError> {
+    let ast = syntax::parse(&d.pattern)?;
+    let mut out = lint_ast(Some(&d.key), &d.pattern, &ast);
+    let user_names: Vec<&str> = d
+        .exclusions
+        .iter()
+        .filter(|c| c.kind == ExclusionKind::UserNames)
+        .flat_map(|c| c.values.iter().map(String::as_str))
+        .collect();
+    if !user_names.is_empty() {
+        let base = syntax::parse(&d.base_pattern)?;
+        if !restricted_to_users(&base) {
+            out.push(Finding {
+                id: LintId::UserNameOnAssumedRoles,
+                detector: Some(d.key.clone()),
+                message: format!(
+                    "excludeUserNames ({}) only silences IAM users: AssumedRole events (CI roles, SSO) carry no userIdentity.userName, so a role name here excludes nothing",
+                    user_names.join(", ")
+                ),
+                fix: "for a role, use excludeUserArnGlobs: [\"arn:aws:sts::<account-id>:assumed-role/<role-name>/*\"] (only a trailing *)".to_owned(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn lint_ast(detector: Option<&str>, pattern: &str, ast: &Ast) -> Vec<Finding> {
+    let finding = |id, message: String, fix: String| Finding {
+        id,
+        detector: detector.map(str::to_owned),
+        message,
+        fix,
+    };
+    let mut out = Vec::new();
+    if let Ast::Json(json) = ast {
+        let mut leaves = Vec::new();
+        collect(&json.expr, &Scope::default(), &mut leaves);
+
+        let mut unguarded = BTreeSet::new();
+        let mut stars = BTreeSet::new();
+        let mut unscoped = BTreeSet::new();
+        for (cond, scope) in &leaves {
+            let path = selector_path(&cond.selector);
+            match &cond.test {
+                Test::Compare(CmpOp::Ne, _)
+                    if !scope.guarded.contains(&path)
+                        && !ALWAYS_PRESENT.contains(&path.as_str()) =>
+                {
+                    unguarded.insert(path.clone());
+                }
+                Test::Compare(CmpOp::Eq, Value::String(name))
+                    if path == "$.eventName" && !scope.source_scoped =>
+                {
+                    if let Some(shared) = SHARED_EVENT_NAMES.iter().find(|s| s.0 == name) {
+                        unscoped.insert(*shared);
+                    }
+                }
+                _ => {}
+            }
+            if let Test::Compare(_, Value::String(v)) = &cond.test {
+                if has_mid_star(v) {
+                    stars.insert((
+                        path,
+                        v.clone(),
+                        matches!(cond.test, Test::Compare(CmpOp::Ne, _)),
+                    ));
+                }
+            }
+        }
+        for path in unguarded {
+            out.push(finding(
+                LintId::UnguardedNotEqual,
+                format!("`{path} != ...` is false when CloudTrail omits {path}, so those events never match"),
+                format!("write `(({path} NOT EXISTS) || ({path} != ...))`"),
+            ));
+        }
+        for (path, value, negated) in stars {
+            let effect = if negated {
+                "so this exclusion may exclude nothing"
+            } else {
+                "so this condition may never match"
+            };
+            out.push(finding(
+                LintId::MidValueWildcard,
+                format!("the `*` inside {value:?} (on {path}) is taken literally by CloudWatch, which treats only a leading or trailing `*` as a wildcard, {effect}"),
+                "spell the value out, or keep only a trailing `*` (e.g. arn:aws:sts::123456789012:assumed-role/Role/*)".to_owned(),
+            ));
+        }
+        if !unscoped.is_empty() {
+            let names: Vec<&str> = unscoped.iter().map(|s| s.0).collect();
+            let others: BTreeSet<&str> = unscoped.iter().flat_map(|s| s.2.split(", ")).collect();
+            let sources: BTreeSet<&str> = unscoped.iter().map(|s| s.1).collect();
+            let scope = sources
+                .iter()
+                .map(|s| format!("$.eventSource = \"{s}\""))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            out.push(finding(
+                LintId::UnscopedEventName,
+                format!(
+                    "eventName {} {} also emitted by other services ({}), and nothing here scopes the pattern by eventSource",
+                    names.join(", "),
+                    if names.len() == 1 { "is" } else { "are" },
+                    others.into_iter().collect::<Vec<_>>().join(", ")
+                ),
+                format!("AND the eventName conditions with `{scope}`"),
+            ));
+        }
+    }
+    let len = pattern.chars().count();
+    if len * 10 > MAX_PATTERN_LEN * 9 {
+        out.push(finding(
+            LintId::NearLengthLimit,
+            format!("pattern is {len} of {MAX_PATTERN_LEN} characters (over 90%); one more exclusion may break the deploy"),
+            "replace several ARNs or names by one value with a trailing `*`".to_owned(),
+        ));
+    }
+    out
+}
+
+/// What encloses a leaf: selectors guarded by a sibling `NOT EXISTS` in an enclosing `||`,
+/// and whether an enclosing `&&` pins eventSource.
+#[derive(Clone, Default)]
+struct Scope {
+    guarded: BTreeSet<String>,
+    source_scoped: bool,
+}
+
+fn collect<'a>(expr: &'a Expr<Condition>, scope: &Scope, out: &mut Vec<(&'a Condition, Scope)>) {
+    match expr {
+        Expr::Leaf(c) => out.push((c, scope.clone())),
+        Expr::Or(items, _) => {
+            let mut inner = scope.clone();
+            for item in items {
+                if let Expr::Leaf(c) = item {
+                    if c.test == Test::NotExists {
+                        inner.guarded.insert(selector_path(&c.selector));
+                    }
+                }
+            }
+            for item in items {
+                collect(item, &inner, out);
+            }
+        }
+        Expr::And(items, _) => {
+            let mut inner = scope.clone();
+            inner.source_scoped |= items.iter().any(pins_event_source);
+            for item in items {
+                collect(item, &inner, out);
+            }
+        }
+    }
+}
+
+/// `$.eventSource = "x"`, or an `||` of such.
+fn pins_event_source(expr: &Expr<Condition>) -> bool {
+    match expr {
+        Expr::Leaf(c) => {
+            selector_path(&c.selector) == "$.eventSource"
+                && matches!(&c.test, Test::Compare(CmpOp::Eq, Value::String(_)))
+        }
+        Expr::Or(items, _) => items.iter().all(pins_event_source),
+        Expr::And(items, _) => items.iter().any(pins_event_source),
+    }
+}
+
+/// Whether the pattern requires userIdentity.type to be IAMUser or Root (types that carry
+/// userIdentity.userName).
+fn restricted_to_users(ast: &Ast) -> bool {
+    fn user_type(expr: &Expr<Condition>) -> bool {
+        match expr {
+            Expr::Leaf(c) => {
+                selector_path(&c.selector) == "$.userIdentity.type"
+                    && matches!(&c.test, Test::Compare(CmpOp::Eq, Value::String(t)) if t == "IAMUser" || t == "Root")
+            }
+            Expr::Or(items, _) => items.iter().all(user_type),
+            Expr::And(items, _) => items.iter().any(user_type),
+        }
+    }
+    matches!(ast, Ast::Json(j) if user_type(&j.expr))
+}
+
+fn has_mid_star(v: &str) -> bool {
+    let inner = v.strip_prefix('*').unwrap_or(v);
+    let inner = inner.strip_suffix('*').unwrap_or(inner);
+    inner.contains('*')
+}
+
+/// `$.a.b[0]` for display and comparison.
+fn selector_path(s: &Selector) -> String {
+    let mut out = String::from("$");
+    for step in &s.steps {
+        match step {
+            Step::Field(name) => {
+                out.push('.');
+                out.push_str(name);
+            }
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
+            Step::AnyIndex => out.push_str("[*]"),
+            Step::AnyField => out.push_str(".*"),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mid_star_detection() {
+        assert!(has_mid_star("arn:aws:sts::*:assumed-role/X/*"));
+        assert!(has_mid_star("Ev*ent"));
+        assert!(!has_mid_star("*UnauthorizedOperation"));
+        assert!(!has_mid_star("AccessDenied*"));
+        assert!(!has_mid_star("*html*"));
+        assert!(!has_mid_star("*"));
+    }
+
+    #[test]
+    fn ids_are_stable_and_distinct() {
+        let codes: BTreeSet<&str> = LintId::ALL.iter().map(|l| l.code()).collect();
+        assert_eq!(codes.len(), LintId::ALL.len());
+        assert_eq!(LintId::UnguardedNotEqual.code(), "CW001");
+        assert_eq!(LintId::UserNameOnAssumedRoles.code(), "CW005");
+    }
+}
