@@ -509,3 +509,27 @@ fn a_one_line_array_is_a_document_of_records() {
         ]
     );
 }
+
+#[test]
+fn plain_lines_starting_with_a_bracket_stay_lines() {
+    // Regression: `[ERROR] ...` log lines were taken for the start of a JSON array.
+    let opts = ReadOptions {
+        plain_lines: true,
+        ..ReadOptions::default()
+    };
+    let mut items = Vec::new();
+    read_from(
+        "log",
+        &b"[ERROR 400] BAD\n{\"a\":1}\n"[..],
+        &opts,
+        &mut |i| items.push(OwnedItem::from(i)),
+    );
+    let texts: Vec<String> = items
+        .iter()
+        .map(|i| match i {
+            OwnedItem::Record { text, .. } => text.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(texts, vec!["[ERROR 400] BAD", "{\"a\":1}"]);
+}

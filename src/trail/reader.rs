@@ -480,7 +480,12 @@ impl<R: Read> Reader<'_, '_, R> {
             return sink(Item::Error(e));
         }
         // A JSON array (of records, or anything): read the file as a stream of documents.
-        if first_byte(first_line) == Some(b'[') {
+        // With plain lines allowed, `[ERROR] ...` is a log line, not the start of an array.
+        if first_byte(first_line) == Some(b'[')
+            && (!self.opts.plain_lines
+                || complete_json(first_line)
+                || first_line.trim_ascii() == b"[")
+        {
             return self.document(sink, head);
         }
         // The common cases: a one-line S3 object, or the first line of a JSON Lines file.
@@ -561,10 +566,6 @@ impl<R: Read> Reader<'_, '_, R> {
         self.try_line_record(sink, bytes, line, false);
     }
 
-    /// One JSON Lines line: a record, or an S3 object / CLI output on one line.
-    ///
-    /// With `probe`, a line that is not a JSON object is left unreported and `false`
-    /// returned, so the caller can read the file as one document instead.
     /// Yields a whole line, without its line ending, as a plain log message.
     fn plain_line(&self, sink: &mut dyn FnMut(Item<'_>), bytes: &[u8], line: u64) {
         // Only called after `bytes` was checked to be UTF-8.
@@ -585,6 +586,10 @@ impl<R: Read> Reader<'_, '_, R> {
         }
     }
 
+    /// One JSON Lines line: a record, or an S3 object / CLI output on one line.
+    ///
+    /// With `probe`, a line that is not a JSON object is left unreported and `false`
+    /// returned, so the caller can read the file as one document instead.
     fn try_line_record(
         &self,
         sink: &mut dyn FnMut(Item<'_>),
