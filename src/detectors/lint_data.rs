@@ -399,6 +399,14 @@ enum VariantKind {
     Spelling,
 }
 
+#[derive(Clone, Copy)]
+struct Variant<'a> {
+    kind: VariantKind,
+    count: u64,
+    name: &'a str,
+    sources: &'a BTreeMap<String, u64>,
+}
+
 fn variant_finding(
     check: &LiteralCheck,
     names: &HashMap<String, BTreeMap<String, u64>>,
@@ -408,13 +416,7 @@ fn variant_finding(
     if names.contains_key(literal) {
         return None;
     }
-    // (kind, -count, name) sorts the best variant first.
-    let mut variants: Vec<(
-        VariantKind,
-        std::cmp::Reverse<u64>,
-        &str,
-        &BTreeMap<String, u64>,
-    )> = Vec::new();
+    let mut variants: Vec<Variant> = Vec::new();
     for (name, sources) in names {
         let Some(kind) = variant_kind(literal, name, check.spellings, spelled) else {
             continue;
@@ -428,11 +430,28 @@ fn variant_finding(
             None => sources.values().sum(),
         };
         if count > 0 {
-            variants.push((kind, std::cmp::Reverse(count), name, sources));
+            variants.push(Variant {
+                kind,
+                count,
+                name,
+                sources,
+            });
         }
     }
-    variants.sort();
-    let (kind, std::cmp::Reverse(count), best, sources) = *variants.first()?;
+    // The closest kind first, then the most frequent, then by name (for a stable report).
+    variants.sort_by(|a, b| {
+        (a.kind, std::cmp::Reverse(a.count), a.name).cmp(&(
+            b.kind,
+            std::cmp::Reverse(b.count),
+            b.name,
+        ))
+    });
+    let Variant {
+        kind,
+        count,
+        name: best,
+        sources,
+    } = *variants.first()?;
     let source_list = sources
         .keys()
         .filter(|s| !s.is_empty())
