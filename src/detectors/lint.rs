@@ -423,5 +423,43 @@ mod tests {
         assert_eq!(codes.len(), LintId::ALL.len());
         assert_eq!(LintId::UnguardedNotEqual.code(), "CW001");
         assert_eq!(LintId::UserNameOnAssumedRoles.code(), "CW005");
+        assert_eq!(LintId::ExclusionRemovedNothing.code(), "CW006");
+        assert_eq!(LintId::EventNameVariant.code(), "CW007");
+    }
+
+    #[test]
+    fn event_name_literals_with_their_pinned_sources() {
+        let lits = |p: &str| event_name_literals(&syntax::parse(p).unwrap());
+        let pinned = |s: &[&str]| Some(s.iter().map(|s| (*s).to_owned()).collect());
+        let l = lits(
+            r#"{ ($.eventSource = "lambda.amazonaws.com") && (($.eventName = "B") || ($.eventName = "A")) && ($.x = "y") }"#,
+        );
+        let names: Vec<(&str, Option<BTreeSet<String>>)> = l
+            .iter()
+            .map(|l| (l.name.as_str(), l.sources.clone()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("A", pinned(&["lambda.amazonaws.com"])),
+                ("B", pinned(&["lambda.amazonaws.com"]))
+            ]
+        );
+        // An `||` of sources pins their union; a wildcard source pins nothing exact.
+        let l =
+            lits(r#"{ (($.eventSource = "a") || ($.eventSource = "b")) && $.eventName = "N" }"#);
+        assert_eq!(l[0].sources, pinned(&["a", "b"]));
+        let l = lits(r#"{ $.eventSource = "a*" && $.eventName = "N" }"#);
+        assert_eq!(l[0].sources, None);
+        // Per-branch scopes, wildcards and `!=` are no literals of their own.
+        let l = lits(
+            r#"{ ($.eventSource = "s3" && $.eventName = "P") || $.eventName = "Q" || $.eventName = "R*" || $.eventName != "S" }"#,
+        );
+        let names: Vec<(&str, Option<BTreeSet<String>>)> = l
+            .iter()
+            .map(|l| (l.name.as_str(), l.sources.clone()))
+            .collect();
+        assert_eq!(names, [("P", pinned(&["s3"])), ("Q", None)]);
+        assert!(lits(r#"[a, b = "ConsoleLogin"]"#).is_empty());
     }
 }
