@@ -36,6 +36,10 @@ pub struct ReadOptions {
     pub max_buffer_bytes: usize,
     /// Records larger than this are reported as [`Item::Oversize`], never as records.
     pub max_event_bytes: usize,
+    /// A line that is not a JSON object is a plain log message (yielded as a record, as
+    /// CloudWatch Logs would hold it) rather than an error. For `cwfilter match` over
+    /// application logs; the replay keeps this off, since every CloudTrail record is JSON.
+    pub plain_lines: bool,
 }
 
 impl Default for ReadOptions {
@@ -44,6 +48,7 @@ impl Default for ReadOptions {
             max_file_bytes: 4 << 30,
             max_buffer_bytes: 1 << 30,
             max_event_bytes: MAX_EVENT_BYTES,
+            plain_lines: false,
         }
     }
 }
@@ -174,8 +179,9 @@ pub struct Discovered {
 /// Expands paths (files, directories walked recursively, `-` for stdin) into inputs.
 ///
 /// `keep` is asked about every file found in a directory (not about files named
-/// explicitly). `CloudTrail-Digest` directories (integrity digests, not events) and hidden
-/// entries are skipped when walking; symbolic links to directories are not followed there.
+/// explicitly). When walking, `CloudTrail-Digest` directories (integrity digests, not
+/// events), files named `labels.jsonl` (a trail's labels) and hidden entries are skipped,
+/// and symbolic links to directories are not followed. Files named explicitly are always read.
 pub fn discover(paths: &[PathBuf], keep: &dyn Fn(&Path) -> bool) -> Discovered {
     let mut out = Discovered::default();
     for path in paths {
@@ -210,7 +216,9 @@ fn walk(dir: &Path, keep: &dyn Fn(&Path) -> bool, out: &mut Discovered) {
     children.sort_by(|a, b| a.0.cmp(&b.0));
     for (name, path, file_type) in children {
         let name = name.to_string_lossy();
-        if name.starts_with('.') || name == "CloudTrail-Digest" {
+        // Digests are integrity proofs, not events; `labels.jsonl` is the labels of the
+        // trail it sits in (as `cwfilter synth` writes them), not more events.
+        if name.starts_with('.') || name == "CloudTrail-Digest" || name == "labels.jsonl" {
             continue;
         }
         if file_type.is_dir() {
@@ -454,6 +462,32 @@ impl<R: Read> Reader<'_, '_, R> {
             }
         };
         let first_line = &head[first..];
+        // Binary files get one error, not one per "line".
+        if first_line.starts_with(b"PK\x03\x04") {
+            let e = self.error(None, None, "a zip archive; unzip it first".to_string());
+            return sink(Item::Error(e));
+        }
+        let bad_text = match std::str::from_utf8(first_line) {
+            Err(e) => Some(e.valid_up_to()),
+            Ok(_) => memchr::memchr(0, first_line),
+        };
+        if let Some(at) = bad_text {
+            let e = self.error(
+                Some(self.line),
+                Some(at as u64 + 1),
+                "not UTF-8 text (binary data?); file skipped".to_string(),
+            );
+            return sink(Item::Error(e));
+        }
+        // A JSON array (of records, or anything): read the file as a stream of documents.
+        // With plain lines allowed, `[ERROR] ...` is a log line, not the start of an array.
+        if first_byte(first_line) == Some(b'[')
+            && (!self.opts.plain_lines
+                || complete_json(first_line)
+                || first_line.trim_ascii() == b"[")
+        {
+            return self.document(sink, head);
+        }
         // The common cases: a one-line S3 object, or the first line of a JSON Lines file.
         if self.try_line_record(sink, first_line, self.line, true) {
             return self.lines(sink, Vec::new());
@@ -532,6 +566,26 @@ impl<R: Read> Reader<'_, '_, R> {
         self.try_line_record(sink, bytes, line, false);
     }
 
+    /// Yields a whole line, without its line ending, as a plain log message.
+    fn plain_line(&self, sink: &mut dyn FnMut(Item<'_>), bytes: &[u8], line: u64) {
+        // Only called after `bytes` was checked to be UTF-8.
+        let text = std::str::from_utf8(bytes)
+            .unwrap_or_default()
+            .trim_end_matches(['\n', '\r']);
+        let position = Position {
+            line: Some(line),
+            index: None,
+        };
+        if text.len() > self.opts.max_event_bytes {
+            sink(Item::Oversize {
+                bytes: text.len(),
+                position,
+            });
+        } else {
+            sink(Item::Record { text, position });
+        }
+    }
+
     /// One JSON Lines line: a record, or an S3 object / CLI output on one line.
     ///
     /// With `probe`, a line that is not a JSON object is left unreported and `false`
@@ -558,6 +612,10 @@ impl<R: Read> Reader<'_, '_, R> {
         if text.is_empty() {
             return true;
         }
+        if !text.starts_with('{') && self.opts.plain_lines {
+            self.plain_line(sink, bytes, line);
+            return true;
+        }
         if !text.starts_with('{') {
             if !probe {
                 sink(Item::Error(self.error(
@@ -575,11 +633,15 @@ impl<R: Read> Reader<'_, '_, R> {
         match ctx.object(text, &mut LineCounter::fixed(line), sink) {
             Ok(()) => true,
             Err(_) if probe => false,
+            Err(_) if self.opts.plain_lines => {
+                self.plain_line(sink, bytes, line);
+                true
+            }
             Err(e) => {
                 sink(Item::Error(self.error(
                     Some(line),
                     Some(e.column() as u64),
-                    json_message(&e),
+                    format!("invalid JSON: {}", json_message(&e)),
                 )));
                 true
             }
@@ -645,7 +707,7 @@ impl<R: Read> Reader<'_, '_, R> {
                     return sink(Item::Error(self.error(
                         Some(e.line() as u64),
                         Some(e.column() as u64),
-                        json_message(&e),
+                        format!("invalid JSON: {}", json_message(&e)),
                     )))
                 }
             }
