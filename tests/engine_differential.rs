@@ -177,7 +177,7 @@ fn engine_equals_evaluator_on_corpus_and_conformance() {
 }
 
 #[test]
-fn detector_engine_skips_parses_and_agrees() {
+fn detector_patterns_agree_on_the_bundled_trail() {
     let patterns: Vec<(String, Pattern)> =
         jsonl(&root().join("tests/data/engine_detector_patterns.jsonl"))
             .iter()
@@ -188,11 +188,10 @@ fn detector_engine_skips_parses_and_agrees() {
             })
             .collect();
     let records = trail_records();
-    let (_, matched, avoided) = check_all(patterns, &records);
+    // (No parse is avoided here: the CIS v1.3 erratum pattern ORs `!=` terms, has no literal
+    // and is JSON, so every record is parsed; the profiles below show the saving.)
+    let (_, matched, _) = check_all(patterns, &records);
     assert!(matched > 50, "detectors matched only {matched} times");
-    // Some detector patterns have no literal (they are always evaluated), so the saving is
-    // measured on the CIS patterns alone in the unit below.
-    let _ = avoided;
 }
 
 #[test]

@@ -11,7 +11,7 @@
 //! the raw bytes; every other character can only be hidden by a `\uXXXX` escape, and a record
 //! whose raw bytes contain `\u` gets every JSON pattern evaluated. See docs/engine.md.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use memchr::memmem;
 
 use crate::syntax::ast::{Ast, CmpOp, Condition, Expr, TermKind, TermPattern, Test, Value};
@@ -201,8 +201,8 @@ fn terms_requirement(t: &TermPattern) -> Requirement {
 /// A compiled prefilter over many patterns.
 #[derive(Debug)]
 pub struct Prefilter {
-    /// One automaton over every distinct literal.
-    automaton: Option<AhoCorasick>,
+    /// Every distinct literal, searched twice: see [`Searchers`].
+    automaton: Option<Searchers>,
     literal_count: usize,
     /// Patterns with a requirement, with their clauses as automaton pattern ids.
     gated: Vec<(usize, Vec<Vec<usize>>)>,
@@ -251,14 +251,7 @@ impl Prefilter {
         }
         // Building can only fail on size limits far above a few thousand short literals; if
         // it ever does, admitting every pattern is the sound fallback.
-        let automaton = if literals.is_empty() {
-            None
-        } else {
-            AhoCorasickBuilder::new()
-                .match_kind(MatchKind::Standard)
-                .build(&literals)
-                .ok()
-        };
+        let automaton = Searchers::new(&literals);
         if automaton.is_none() && !literals.is_empty() {
             always = (0..pattern_count).collect();
             gated.clear();
@@ -302,21 +295,12 @@ impl Prefilter {
                 set_bit(out, i);
             }
         }
-        let Some(ac) = &self.automaton else {
+        let Some(searchers) = &self.automaton else {
             return;
         };
         seen.clear();
         seen.resize(self.literal_count, false);
-        let mut found = 0;
-        for m in ac.find_overlapping_iter(raw) {
-            if let Some(s) = seen.get_mut(m.pattern().as_usize()).filter(|s| !**s) {
-                *s = true;
-                found += 1;
-                if found == self.literal_count {
-                    break;
-                }
-            }
-        }
+        let found = searchers.mark_all(raw, seen);
         if found == 0 {
             return;
         }
@@ -330,6 +314,83 @@ impl Prefilter {
         }
     }
 }
+
+/// Finding every literal that occurs, fast.
+///
+/// An overlapping search reports every occurrence but cannot use the SIMD prefilters and runs
+/// at DFA speed over every byte. A leftmost-first search skips ahead with a prefilter but
+/// hides occurrences that start inside a reported match (`AccessDenied` inside
+/// `AccessDeniedException`). So: a leftmost-first scan over the record, and, around each
+/// (rare) reported match `[s, e)`, an overlapping search of the window
+/// `[s, e + longest - 1)`. That finds everything: an occurrence starting at `a` that the scan
+/// did not report starts inside some reported match (the scan resumes at `e` only after a
+/// match starting at or before `a`), so `s <= a < e` and the occurrence ends by
+/// `e - 1 + longest`.
+///
+/// The leftmost-first scan is split into groups of at most [`GROUP`] literals: small groups
+/// get aho-corasick's SIMD (Teddy) prefilter, which large sets lose. The argument above holds
+/// per group.
+#[derive(Debug)]
+struct Searchers {
+    leftmost: Vec<AhoCorasick>,
+    overlapping: AhoCorasick,
+    longest: usize,
+    count: usize,
+}
+
+impl Searchers {
+    /// `None` when there are no literals or on a build failure (size limits far above a few
+    /// thousand short literals); the caller then admits every pattern.
+    fn new(literals: &[String]) -> Option<Searchers> {
+        if literals.is_empty() {
+            return None;
+        }
+        let leftmost = literals
+            .chunks(GROUP)
+            .map(|group| {
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(group)
+                    .ok()
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let overlapping = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(literals)
+            .ok()?;
+        Some(Searchers {
+            leftmost,
+            overlapping,
+            longest: literals.iter().map(String::len).max().unwrap_or(0),
+            count: literals.len(),
+        })
+    }
+
+    /// Marks in `seen` every literal that occurs in `raw`; returns how many.
+    fn mark_all(&self, raw: &[u8], seen: &mut [bool]) -> usize {
+        let mut found = 0;
+        for group in &self.leftmost {
+            for m in group.find_iter(raw) {
+                let end = m.end().saturating_add(self.longest - 1).min(raw.len());
+                let window = raw.get(m.start()..end).unwrap_or(&[]);
+                for w in self.overlapping.find_overlapping_iter(window) {
+                    if let Some(s) = seen.get_mut(w.pattern().as_usize()).filter(|s| !**s) {
+                        *s = true;
+                        found += 1;
+                    }
+                }
+                if found == self.count {
+                    return found;
+                }
+            }
+        }
+        found
+    }
+}
+
+/// Literals per leftmost-first group (Teddy handles up to 64).
+const GROUP: usize = 64;
 
 pub(crate) fn set_bit(words: &mut [u64], i: usize) {
     if let Some(w) = words.get_mut(i / 64) {
@@ -529,6 +590,32 @@ mod tests {
             &mut out,
         );
         assert_eq!(out[0], 1);
+    }
+
+    #[test]
+    fn overlapping_and_nested_literals_are_all_found() {
+        // Leftmost-first reports `AccessDeniedException` / `abc` and hides what starts inside
+        // them; the window search must still find those.
+        let pats = [
+            "AccessDenied",
+            "AccessDeniedException",
+            "Exception",
+            "abc",
+            "bcd",
+            "c",
+        ];
+        let lits: Vec<String> = pats.iter().map(|s| s.to_string()).collect();
+        let s = Searchers::new(&lits).expect("builds");
+        let mut seen = vec![false; lits.len()];
+        assert_eq!(s.mark_all(b"x AccessDeniedException y abcd", &mut seen), 6);
+        assert!(seen.iter().all(|b| *b));
+        // Many literals: several groups, each with its own hidden overlaps.
+        let many: Vec<String> = (0..150).map(|i| format!("Lit{i:03}Tail")).collect();
+        let s = Searchers::new(&many).expect("builds");
+        let mut seen = vec![false; many.len()];
+        let hay = "Lit007TailLit149Tail Lit064Tail";
+        assert_eq!(s.mark_all(hay.as_bytes(), &mut seen), 3);
+        assert!(seen[7] && seen[149] && seen[64]);
     }
 
     #[test]
