@@ -382,6 +382,9 @@ fn detector_section(o: &mut String, d: &DetectorReport, r: &Report, labelled: bo
 
 fn incidents(o: &mut String, list: &[Incident]) {
     o.push_str("<table><thead><tr><th>eventID</th><th>Time</th><th>Event</th><th>Principal</th><th>Matched by (no alarm)</th></tr></thead><tbody>\n");
+    // In time order, so the steps of one attack read together (the JSON lists them by ID).
+    let mut list: Vec<&Incident> = list.iter().collect();
+    list.sort_by(|a, b| (&a.event_time, &a.event_id).cmp(&(&b.event_time, &b.event_id)));
     for m in list {
         let by: Vec<String> = m
             .matched_by
@@ -641,6 +644,27 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn missed_incidents_are_listed_in_time_order() {
+        let inc = |id: &str, time: &str| Incident {
+            event_id: id.into(),
+            event_time: time.into(),
+            event_name: format!("Event{id}"),
+            principal: "p".into(),
+            identity_type: "IAMUser".into(),
+            matched_by: Vec::new(),
+        };
+        let mut o = String::new();
+        incidents(
+            &mut o,
+            &[
+                inc("a", "2024-03-02T00:00:00Z"),
+                inc("b", "2024-03-01T00:00:00Z"),
+            ],
+        );
+        assert!(o.find("Eventb").unwrap() < o.find("Eventa").unwrap(), "{o}");
     }
 
     #[test]
