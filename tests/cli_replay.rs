@@ -1008,6 +1008,22 @@ fn baseline_what_if_reports_what_each_exclusion_removed() {
         json!([{"key": "iamPolicyChanges", "clause": clauses[1]["clause"]}])
     );
     assert!(w["lost_incidents"].is_null());
+    // The table shows each clause whole (the excluded value is at its end).
+    let t = run(&args(false));
+    let used = clauses[0]["clause"].as_str().unwrap();
+    let unused = clauses[1]["clause"].as_str().unwrap();
+    assert!(
+        t.stdout.contains(&format!("exclusion removed 3: {used}")),
+        "{}",
+        t.stdout
+    );
+    assert!(
+        t.stdout.contains(&format!(
+            "exclusion removed nothing: iamPolicyChanges {unused}"
+        )),
+        "{}",
+        t.stdout
+    );
 
     let r = replay(&args(true));
     let w = &r["what_if"];
