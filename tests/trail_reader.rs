@@ -459,3 +459,77 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn binary_files_get_one_error() {
+    let mut zip = b"PK\x03\x04\x14\x00\x00\x00".to_vec();
+    zip.extend(std::iter::repeat_n(b"\n\xff\xfe{}\n".iter().copied(), 50).flatten());
+    let mut items = Vec::new();
+    read_from("a.zip", &zip[..], &ReadOptions::default(), &mut |i| {
+        items.push(OwnedItem::from(i))
+    });
+    assert_eq!(errors(&items), vec!["a.zip: a zip archive; unzip it first"]);
+    let mut items = Vec::new();
+    let binary = b"\x00\x01\x02{\"a\":1}\n{\"b\":2}\n";
+    read_from("bin", &binary[..], &ReadOptions::default(), &mut |i| {
+        items.push(OwnedItem::from(i))
+    });
+    assert_eq!(
+        errors(&items),
+        vec!["bin:1:1: not UTF-8 text (binary data?); file skipped"]
+    );
+    assert_eq!(items.len(), 1);
+}
+
+#[test]
+fn a_one_line_array_is_a_document_of_records() {
+    // Regression: a JSON array on one line (as the Cribl capture is) was read as one bad
+    // JSON Lines line instead of as records.
+    let text = "[{\"a\":1},{\"b\":2}]\n[{\"c\":3}]";
+    let mut items = Vec::new();
+    read_from("arr", text.as_bytes(), &ReadOptions::default(), &mut |i| {
+        items.push(OwnedItem::from(i))
+    });
+    assert_eq!(errors(&items), Vec::<String>::new());
+    assert_eq!(
+        positions(&items),
+        vec![
+            Position {
+                line: Some(1),
+                index: Some(0)
+            },
+            Position {
+                line: Some(1),
+                index: Some(1)
+            },
+            Position {
+                line: Some(2),
+                index: Some(0)
+            },
+        ]
+    );
+}
+
+#[test]
+fn plain_lines_starting_with_a_bracket_stay_lines() {
+    // Regression: `[ERROR] ...` log lines were taken for the start of a JSON array.
+    let opts = ReadOptions {
+        plain_lines: true,
+        ..ReadOptions::default()
+    };
+    let mut items = Vec::new();
+    read_from(
+        "log",
+        &b"[ERROR 400] BAD\n{\"a\":1}\n"[..],
+        &opts,
+        &mut |i| items.push(OwnedItem::from(i)),
+    );
+    let texts: Vec<String> = items
+        .iter()
+        .map(|i| match i {
+            OwnedItem::Record { text, .. } => text.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(texts, vec!["[ERROR 400] BAD", "{\"a\":1}"]);
+}

@@ -346,13 +346,11 @@ pub(crate) fn compile_regex(r: &RegexLit) -> Result<Regex, ParseError> {
         .size_limit(1 << 20)
         .build()
         .map_err(|e| {
+            // The caller puts the whole pattern back (see `Pattern::parse`); the span is the
+            // regex's own, in pattern coordinates.
             ParseError::new(
-                ErrorKind::Syntax,
-                format!(
-                    "invalid regular expression %{}%: {}",
-                    r.source,
-                    first_line(&e)
-                ),
+                ErrorKind::InvalidRegex,
+                format!("invalid regular expression: {}", first_line(&e)),
                 &r.source,
                 r.span,
             )
@@ -365,6 +363,7 @@ fn first_line(e: &regex::Error) -> String {
         .rev()
         .find(|l| l.starts_with("error:"))
         .unwrap_or(s.lines().next().unwrap_or(""))
+        .trim_start_matches("error: ")
         .to_owned()
 }
 

@@ -179,8 +179,9 @@ pub struct Discovered {
 /// Expands paths (files, directories walked recursively, `-` for stdin) into inputs.
 ///
 /// `keep` is asked about every file found in a directory (not about files named
-/// explicitly). `CloudTrail-Digest` directories (integrity digests, not events) and hidden
-/// entries are skipped when walking; symbolic links to directories are not followed there.
+/// explicitly). When walking, `CloudTrail-Digest` directories (integrity digests, not
+/// events), files named `labels.jsonl` (a trail's labels) and hidden entries are skipped,
+/// and symbolic links to directories are not followed. Files named explicitly are always read.
 pub fn discover(paths: &[PathBuf], keep: &dyn Fn(&Path) -> bool) -> Discovered {
     let mut out = Discovered::default();
     for path in paths {
@@ -215,7 +216,9 @@ fn walk(dir: &Path, keep: &dyn Fn(&Path) -> bool, out: &mut Discovered) {
     children.sort_by(|a, b| a.0.cmp(&b.0));
     for (name, path, file_type) in children {
         let name = name.to_string_lossy();
-        if name.starts_with('.') || name == "CloudTrail-Digest" {
+        // Digests are integrity proofs, not events; `labels.jsonl` is the labels of the
+        // trail it sits in (as `cwfilter synth` writes them), not more events.
+        if name.starts_with('.') || name == "CloudTrail-Digest" || name == "labels.jsonl" {
             continue;
         }
         if file_type.is_dir() {
@@ -459,6 +462,32 @@ impl<R: Read> Reader<'_, '_, R> {
             }
         };
         let first_line = &head[first..];
+        // Binary files get one error, not one per "line".
+        if first_line.starts_with(b"PK\x03\x04") {
+            let e = self.error(None, None, "a zip archive; unzip it first".to_string());
+            return sink(Item::Error(e));
+        }
+        let bad_text = match std::str::from_utf8(first_line) {
+            Err(e) => Some(e.valid_up_to()),
+            Ok(_) => memchr::memchr(0, first_line),
+        };
+        if let Some(at) = bad_text {
+            let e = self.error(
+                Some(self.line),
+                Some(at as u64 + 1),
+                "not UTF-8 text (binary data?); file skipped".to_string(),
+            );
+            return sink(Item::Error(e));
+        }
+        // A JSON array (of records, or anything): read the file as a stream of documents.
+        // With plain lines allowed, `[ERROR] ...` is a log line, not the start of an array.
+        if first_byte(first_line) == Some(b'[')
+            && (!self.opts.plain_lines
+                || complete_json(first_line)
+                || first_line.trim_ascii() == b"[")
+        {
+            return self.document(sink, head);
+        }
         // The common cases: a one-line S3 object, or the first line of a JSON Lines file.
         if self.try_line_record(sink, first_line, self.line, true) {
             return self.lines(sink, Vec::new());
@@ -537,10 +566,6 @@ impl<R: Read> Reader<'_, '_, R> {
         self.try_line_record(sink, bytes, line, false);
     }
 
-    /// One JSON Lines line: a record, or an S3 object / CLI output on one line.
-    ///
-    /// With `probe`, a line that is not a JSON object is left unreported and `false`
-    /// returned, so the caller can read the file as one document instead.
     /// Yields a whole line, without its line ending, as a plain log message.
     fn plain_line(&self, sink: &mut dyn FnMut(Item<'_>), bytes: &[u8], line: u64) {
         // Only called after `bytes` was checked to be UTF-8.
@@ -561,6 +586,10 @@ impl<R: Read> Reader<'_, '_, R> {
         }
     }
 
+    /// One JSON Lines line: a record, or an S3 object / CLI output on one line.
+    ///
+    /// With `probe`, a line that is not a JSON object is left unreported and `false`
+    /// returned, so the caller can read the file as one document instead.
     fn try_line_record(
         &self,
         sink: &mut dyn FnMut(Item<'_>),
@@ -612,7 +641,7 @@ impl<R: Read> Reader<'_, '_, R> {
                 sink(Item::Error(self.error(
                     Some(line),
                     Some(e.column() as u64),
-                    json_message(&e),
+                    format!("invalid JSON: {}", json_message(&e)),
                 )));
                 true
             }
@@ -678,7 +707,7 @@ impl<R: Read> Reader<'_, '_, R> {
                     return sink(Item::Error(self.error(
                         Some(e.line() as u64),
                         Some(e.column() as u64),
-                        json_message(&e),
+                        format!("invalid JSON: {}", json_message(&e)),
                     )))
                 }
             }
