@@ -533,3 +533,40 @@ fn plain_lines_starting_with_a_bracket_stay_lines() {
         .collect();
     assert_eq!(texts, vec!["[ERROR 400] BAD", "{\"a\":1}"]);
 }
+
+/// `cwfilter match` reads JSON Lines with `plain_lines`, where record lines are yielded
+/// without a syntax check; envelopes (even with an escaped key) must still be split, and a
+/// broken line must come out as the same plain message as before.
+#[test]
+fn plain_lines_fast_path_keeps_envelopes_and_broken_lines() {
+    let text = concat!(
+        "{\"eventName\":\"A\"}\n",
+        "{\"Records\":[{\"eventName\":\"B\"},{\"eventName\":\"C\"}]}\n",
+        "{\"\\u0052ecords\":[{\"eventName\":\"D\"}]}\n",
+        "{\"events\":[{\"message\":\"{\\\"eventName\\\":\\\"E\\\"}\"}]}\n",
+        "{\"eventName\":\"F\" broken}\r\n",
+        "  {\"eventName\":\"G\"}  \n",
+    );
+    let opts = ReadOptions {
+        plain_lines: true,
+        ..ReadOptions::default()
+    };
+    let mut texts = Vec::new();
+    read_from("mem", text.as_bytes(), &opts, &mut |i| {
+        if let OwnedItem::Record { text, .. } = OwnedItem::from(i) {
+            texts.push(text)
+        }
+    });
+    assert_eq!(
+        texts,
+        [
+            r#"{"eventName":"A"}"#,
+            r#"{"eventName":"B"}"#,
+            r#"{"eventName":"C"}"#,
+            r#"{"eventName":"D"}"#,
+            r#"{"eventName":"E"}"#,
+            r#"{"eventName":"F" broken}"#,
+            r#"{"eventName":"G"}"#,
+        ]
+    );
+}

@@ -4,6 +4,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use cwfilter::engine::Engine;
 use cwfilter::eval::{Message, Pattern};
 use cwfilter::trail::{discover, read_input, Item, ReadOptions};
 
@@ -38,6 +39,10 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // The engine's literal prefilter skips records whose raw bytes cannot match without
+    // parsing them; its answers are those of `Pattern::matches` on the raw message.
+    let engine = Engine::new(vec![((), pattern.clone())]);
+    let mut scratch = engine.scratch();
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from("-")]
     } else {
@@ -66,13 +71,16 @@ pub fn run(args: Args) -> ExitCode {
             }
             let result = match item {
                 Item::Record { text, position } => {
-                    let message = Message::new(text);
                     if args.explain {
-                        let explanation = pattern.explain(&message);
+                        let explanation = pattern.explain(&Message::new(text));
                         matched += u64::from(explanation.matched);
                         writeln!(out, "==> {input}{position}")
                             .and_then(|()| write!(out, "{explanation}"))
-                    } else if pattern.matches(&message) {
+                    } else if match engine.eval_record_in(&mut scratch, text) {
+                        Ok(m) => m.contains(0),
+                        // Not JSON: JSON patterns do not match, the others saw the text.
+                        Err(e) => e.matches.contains(0),
+                    } {
                         matched += 1;
                         if args.count {
                             Ok(())

@@ -17,6 +17,9 @@ use crate::engine::{Engine, MatchSet, Scratch};
 use crate::eval::Pattern;
 use crate::trail::reader::{read_input, record_event_time, Input, Item, ReadOptions};
 
+/// Inputs replayed in parallel at a time (bounds the partial accumulators alive at once).
+const CHUNK_INPUTS: usize = 256;
+
 /// What the replay compares and over which window.
 #[derive(Debug, Default)]
 pub struct Setup {
@@ -115,23 +118,30 @@ impl Replay {
         opts: &ReadOptions,
         progress: &(dyn Fn(FileDone) + Sync),
     ) -> Report {
-        let total = inputs
-            .par_iter()
-            .fold(
-                || (Accumulator::new(&self.config), self.engine.scratch()),
-                |(mut acc, mut scratch), input| {
-                    self.replay_input(input, opts, &mut acc, &mut scratch, progress);
-                    (acc, scratch)
-                },
-            )
-            .map(|(acc, _)| acc)
-            .reduce(
-                || Accumulator::new(&self.config),
-                |mut a, b| {
-                    a.merge(b);
-                    a
-                },
-            );
+        // Inputs go in fixed-size chunks, merged in order: a single fold over all inputs keeps
+        // one partial accumulator per pending split alive, and peak memory grew with the
+        // number of files (22 MB -> 43 MB for 4x the files of the same window).
+        let mut total = Accumulator::new(&self.config);
+        for chunk in inputs.chunks(CHUNK_INPUTS) {
+            let part = chunk
+                .par_iter()
+                .fold(
+                    || (Accumulator::new(&self.config), self.engine.scratch()),
+                    |(mut acc, mut scratch), input| {
+                        self.replay_input(input, opts, &mut acc, &mut scratch, progress);
+                        (acc, scratch)
+                    },
+                )
+                .map(|(acc, _)| acc)
+                .reduce(
+                    || Accumulator::new(&self.config),
+                    |mut a, b| {
+                        a.merge(b);
+                        a
+                    },
+                );
+            total.merge(part);
+        }
         total.finish(&self.config)
     }
 

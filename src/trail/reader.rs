@@ -626,6 +626,14 @@ impl<R: Read> Reader<'_, '_, R> {
             }
             return !probe;
         }
+        if !probe && self.opts.plain_lines && plain_record_line(bytes, text, self.opts) {
+            let position = Position {
+                line: Some(line),
+                index: None,
+            };
+            sink(Item::Record { text, position });
+            return true;
+        }
         let ctx = Ctx {
             reader_name: self.name,
             opts: self.opts,
@@ -720,6 +728,34 @@ fn json_message(e: &serde_json::Error) -> String {
     let full = e.to_string();
     let suffix = format!(" at line {} column {}", e.line(), e.column());
     full.strip_suffix(&suffix).unwrap_or(&full).to_string()
+}
+
+/// Whether a JSON Lines line can be yielded as a record without parsing it (the hot path of
+/// `cwfilter match`, which parses only what its pattern needs). With `plain_lines`, a line that
+/// is not valid JSON is yielded as a plain message anyway, so skipping the syntax check changes
+/// nothing as long as the line cannot be an envelope (no `Records`, `events` or `Events` key,
+/// not even spelled with a `\u` escape) and yields the same text and size verdict either way:
+/// it is `{...}` with nothing to trim but its line ending, and within the event size limit.
+fn plain_record_line(bytes: &[u8], text: &str, opts: &ReadOptions) -> bool {
+    use memchr::memmem::Finder;
+    // Separate SIMD substring scans: an automaton over these needles is slowed down by how
+    // common their first byte `"` is in JSON.
+    static NEEDLES: std::sync::OnceLock<[Finder<'static>; 3]> = std::sync::OnceLock::new();
+    let untrimmed = bytes
+        .strip_suffix(b"\n")
+        .map_or(bytes, |b| b.strip_suffix(b"\r").unwrap_or(b));
+    if untrimmed.len() != text.len() || text.len() > opts.max_event_bytes || !text.ends_with('}') {
+        return false;
+    }
+    let needles = NEEDLES.get_or_init(|| {
+        // `vents"` covers both `"events"` and `"Events"`.
+        [
+            Finder::new(b"ecords\""),
+            Finder::new(b"vents\""),
+            Finder::new(b"\\u"),
+        ]
+    });
+    needles.iter().all(|f| f.find(text.as_bytes()).is_none())
 }
 
 fn first_byte(b: &[u8]) -> Option<u8> {
