@@ -86,3 +86,23 @@ fn missing_pattern_is_a_usage_error() {
     let o = cwfilter(&["parse"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn delimited_ast_fields_carry_type_and_span() {
+    let o = cwfilter(&["parse", "--ast", "[..., a = 4*,]"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(
+        v["fields"][0],
+        serde_json::json!({"type": "ellipsis", "span": {"start": 1, "end": 4}})
+    );
+    assert_eq!(v["fields"][1]["name"], "a");
+    assert_eq!(
+        v["fields"][1]["condition"]["value"],
+        serde_json::json!({"type": "string", "value": "4*"})
+    );
+    assert_eq!(
+        v["fields"][2],
+        serde_json::json!({"type": "field", "name": null, "condition": null, "span": {"start": 13, "end": 13}})
+    );
+}

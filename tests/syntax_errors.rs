@@ -54,3 +54,43 @@ fn one_line_display_has_line_and_column() {
     let pos = err.position();
     assert_eq!((pos.offset, pos.line, pos.column), (21, 2, 9));
 }
+
+/// Each `ErrorKind` variant's documented triggering pattern triggers it.
+#[test]
+fn documented_triggers_give_their_kind() {
+    use cwfilter::syntax::ErrorKind::*;
+    let deep = format!("{{ {}$.a = 1{} }}", "(".repeat(65), ")".repeat(65));
+    let long = "ERROR ".repeat(205);
+    let cases: Vec<(&str, cwfilter::syntax::ErrorKind)> = vec![
+        ("{ $.a = }", Syntax),
+        (long.as_str(), TooLong),
+        ("{$.a = abc", UnclosedBrace),
+        ("[a, b", UnclosedBracket),
+        ("{ ($.a = 1 }", UnclosedParen),
+        ("{ $.a = \"x }", UnclosedQuote),
+        ("{ $.a = %abc }", UnclosedRegex),
+        (deep.as_str(), TooDeep),
+        ("ERROR:", InvalidTermChar),
+        ("%(alpha|beta)%", InvalidRegexChar),
+        ("%%", EmptyRegex),
+        ("[a=%x%, b=%y%, c=%z%]", TooManyRegexes),
+        ("{ $.*.* = 1 }", TooManyWildcards),
+        (
+            "{ $.a[*] = 1 || $.b[*] = 2 || $.c[*] = 3 || $.d[*] = 4 }",
+            TooManyWildcardSelectors,
+        ),
+        ("{ $.a IS NOT NULL }", IsNot),
+        ("{ $.a EXISTS }", BareExists),
+        ("{ $.a = 'Root' }", SingleQuote),
+        ("{ $.a = “Root” }", TypographicQuote),
+        ("{ status = \"401\" }", MissingDollar),
+        ("[status_code = 4* && bytes > 1000]", CrossFieldCondition),
+        ("[..., =404, bytes]", UnnamedFieldCondition),
+        ("[a, a]", DuplicateField),
+        ("[..., a, ...]", MultipleEllipses),
+    ];
+    for (pattern, kind) in cases {
+        let err = parse(pattern).expect_err(pattern);
+        assert_eq!(err.kind(), &kind, "{pattern}: {}", err.render());
+    }
+}

@@ -1,5 +1,6 @@
 //! `cwfilter parse [--ast] PATTERN`: the canonical form of a pattern, or its AST as JSON.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 /// Parse a filter pattern and print its canonical form (or its AST as JSON).
@@ -14,23 +15,31 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    match cwfilter::syntax::parse(&args.pattern) {
-        Ok(ast) if args.ast => match serde_json::to_string_pretty(&ast) {
-            Ok(json) => {
-                println!("{json}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("cwfilter: cannot serialise the syntax tree: {e}");
-                ExitCode::from(2)
-            }
-        },
-        Ok(ast) => {
-            println!("{ast}");
-            ExitCode::SUCCESS
-        }
+    let ast = match cwfilter::syntax::parse(&args.pattern) {
+        Ok(ast) => ast,
         Err(e) => {
             eprintln!("{}", e.render());
+            return ExitCode::from(2);
+        }
+    };
+    let text = if args.ast {
+        match serde_json::to_string_pretty(&ast) {
+            Ok(json) => json,
+            Err(e) => {
+                eprintln!("cwfilter: cannot serialise the syntax tree: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        ast.to_string()
+    };
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cwfilter: cannot write output: {e}");
             ExitCode::from(2)
         }
     }

@@ -221,9 +221,8 @@ pub struct DelimitedPattern {
 }
 
 /// One slot of a space-delimited pattern.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-#[serde(tag = "type", rename_all = "snake_case")]
 pub enum FieldSpec {
     /// `...`: any number of fields, zero included (spec A7).
     Ellipsis(Span),
@@ -285,6 +284,30 @@ impl serde::Serialize for Test {
         if let Test::Compare(op, value) = self {
             m.serialize_entry("op", op)?;
             m.serialize_entry("value", value)?;
+        }
+        m.end()
+    }
+}
+
+impl serde::Serialize for FieldSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        match self {
+            FieldSpec::Ellipsis(span) => {
+                m.serialize_entry("type", "ellipsis")?;
+                m.serialize_entry("span", span)?;
+            }
+            FieldSpec::Field {
+                name,
+                condition,
+                span,
+            } => {
+                m.serialize_entry("type", "field")?;
+                m.serialize_entry("name", name)?;
+                m.serialize_entry("condition", condition)?;
+                m.serialize_entry("span", span)?;
+            }
         }
         m.end()
     }

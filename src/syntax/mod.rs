@@ -10,7 +10,8 @@ mod printer;
 mod validate;
 
 pub use ast::Ast;
-pub use error::{ErrorKind, ParseError};
+pub use error::{ErrorKind, ParseError, Position};
+pub use validate::check_well_formed;
 
 /// Parses a filter pattern into its AST, validating it as CloudWatch Logs does.
 pub fn parse(pattern: &str) -> Result<Ast, ParseError> {

@@ -61,16 +61,19 @@ type PResult<'a, T> = IResult<&'a str, T, PErr>;
 fn describe(input: &str) -> String {
     match input.chars().next() {
         None => "end of pattern".to_owned(),
-        Some(c) if c.is_whitespace() => "whitespace".to_owned(),
+        Some(c) if is_ws(c) => "whitespace".to_owned(),
         Some(_) => {
-            let token: String = input
-                .chars()
-                .take_while(|c| !c.is_whitespace())
-                .take(20)
-                .collect();
+            let token: String = input.chars().take_while(|c| !is_ws(*c)).take(20).collect();
             format!("`{token}`")
         }
     }
+}
+
+/// Whitespace between tokens: the ASCII whitespace nom's `multispace0` skips. Other
+/// whitespace (a no-break space) is an ordinary character, and an error where one is not
+/// allowed.
+pub(crate) fn is_ws(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
 }
 
 /// Characters allowed in a `.name` selector step and in a space-delimited field name
@@ -235,8 +238,8 @@ impl<'a> P<'a> {
     }
 
     fn pattern(&self) -> Result<Ast, PErr> {
-        let lead = self.src.len() - self.src.trim_start().len();
-        let body = self.src.trim();
+        let lead = self.src.len() - self.src.trim_start_matches(is_ws).len();
+        let body = self.src.trim_matches(is_ws);
         let start = lead;
         let end = lead + body.len();
         let rest = &self.src[start..];
@@ -404,28 +407,33 @@ impl<'a> P<'a> {
             Some('-') => (TermKind::Exclude, &i[1..]),
             _ => (TermKind::Include, i),
         };
+        let prefix = match kind {
+            TermKind::Optional => "?",
+            TermKind::Exclude => "-",
+            TermKind::Include => "",
+        };
         let (rest, text) = match body.chars().next() {
             Some('"') => self.quoted(body)?,
-            Some(c) if c.is_whitespace() => {
+            Some(c) if is_ws(c) => {
                 return Err(nom::Err::Failure(
                     self.perr(
                         ErrorKind::Syntax,
-                        format!("a lone `{}` must be followed by a term", &i[..1]),
+                        format!("a lone `{prefix}` must be followed by a term"),
                         start,
                         start + 1,
                     )
-                    .hint(format!("write the term right after it: `{}ERROR`", &i[..1])),
+                    .hint(format!("write the term right after it: `{prefix}ERROR`")),
                 ))
             }
             None => {
                 return Err(nom::Err::Failure(
                     self.perr(
                         ErrorKind::Syntax,
-                        format!("a lone `{}` must be followed by a term", &i[..1]),
+                        format!("a lone `{prefix}` must be followed by a term"),
                         start,
                         start + 1,
                     )
-                    .hint(format!("write the term right after it: `{}ERROR`", &i[..1])),
+                    .hint(format!("write the term right after it: `{prefix}ERROR`")),
                 ))
             }
             Some(c) if c == '\'' || is_typographic_quote(c) => {
@@ -433,13 +441,13 @@ impl<'a> P<'a> {
             }
             Some(_) => {
                 let (rest, word) = take_while(is_term_char)(body)?;
-                if !rest.is_empty() && !rest.starts_with(char::is_whitespace) || word.is_empty() {
+                if !rest.is_empty() && !rest.starts_with(is_ws) || word.is_empty() {
                     return Err(nom::Err::Failure(self.bad_term(i)));
                 }
                 (rest, word.to_owned())
             }
         };
-        if !rest.is_empty() && !rest.starts_with(char::is_whitespace) {
+        if !rest.is_empty() && !rest.starts_with(is_ws) {
             let at = self.off(rest);
             return self.fail(
                 ErrorKind::Syntax,
@@ -461,7 +469,7 @@ impl<'a> P<'a> {
     /// The error for an unquoted term holding characters that need quotes.
     fn bad_term(&self, token_in: &str) -> PErr {
         let start = self.off(token_in);
-        let len = token_in.find(char::is_whitespace).unwrap_or(token_in.len());
+        let len = token_in.find(is_ws).unwrap_or(token_in.len());
         let token = &token_in[..len];
         let err = self.perr(
             ErrorKind::InvalidTermChar,
@@ -469,7 +477,12 @@ impl<'a> P<'a> {
             start,
             start + len,
         );
-        if token.contains('$') || token.contains("==") {
+        if let Some(c) = token.chars().find(|&c| c.is_whitespace()) {
+            err.hint(format!(
+                "the term holds {}; replace it with a plain space",
+                char_name(c)
+            ))
+        } else if token.contains('$') || token.contains("==") {
             err.hint("JSON conditions go between braces: { $.field = \"value\" }")
         } else {
             let (prefix, body) = match token.chars().next() {
@@ -713,7 +726,7 @@ impl<'a> P<'a> {
                     });
                 }
                 if let Some(c) = r.chars().next() {
-                    if !c.is_whitespace() && !matches!(c, ')' | '}' | ']' | ',' | '&' | '|') {
+                    if !is_ws(c) && !matches!(c, ')' | '}' | ']' | ',' | '&' | '|') {
                         let end = self.off(r) + token_len(r);
                         if c == '\'' || is_typographic_quote(c) {
                             return Err(nom::Err::Failure(self.bad_quote(r)));
@@ -722,14 +735,18 @@ impl<'a> P<'a> {
                         return Err(nom::Err::Failure(
                             self.perr(
                                 ErrorKind::Syntax,
-                                format!("`{c}` is not allowed in an unquoted value"),
+                                format!("{} is not allowed in an unquoted value", char_name(c)),
                                 self.off(r),
                                 self.off(r) + c.len_utf8(),
                             )
-                            .hint(format!(
-                                "unquoted values may hold letters, digits and `_ . - + * : / @`; quote it: {}",
-                                quote(text)
-                            )),
+                            .hint(if c.is_whitespace() {
+                                "replace it with a plain space".to_owned()
+                            } else {
+                                format!(
+                                    "unquoted values may hold letters, digits and `_ . - + * : / @`; quote it: {}",
+                                    quote(text.trim_end_matches([')', '}', ']', ',']))
+                                )
+                            }),
                         ));
                     }
                 }
@@ -917,7 +934,8 @@ impl<'a> P<'a> {
                     )
                     .hint({
                         let suggestion = self.src[at..]
-                            .split_whitespace()
+                            .split(is_ws)
+                            .filter(|w| !w.is_empty())
                             .take(2)
                             .collect::<Vec<_>>()
                             .join(" ")
@@ -1179,22 +1197,26 @@ impl<'a> P<'a> {
                 .hint("name the field and test it: `status_code = 404`"),
             ));
         }
-        let (r, name) = self.field_name(i)?;
-        let (after, _) = multispace0(r)?;
-        if after.is_empty() || after.starts_with([',', ']']) {
-            return Ok((
-                r,
-                FieldSpec::Field {
-                    name: Some(name.to_owned()),
-                    condition: None,
-                    span: Span::new(start, self.off(r)),
-                },
-            ));
+        // A slot is a bare name, or conditions (possibly parenthesised) that all name it.
+        if !i.starts_with('(') {
+            let (r, name) = self.field_name(i)?;
+            let (after, _) = multispace0(r)?;
+            if after.is_empty() || after.starts_with([',', ']']) {
+                return Ok((
+                    r,
+                    FieldSpec::Field {
+                        name: Some(name.to_owned()),
+                        condition: None,
+                        span: Span::new(start, self.off(r)),
+                    },
+                ));
+            }
         }
         let slot_name: RefCell<Option<&'a str>> = RefCell::new(None);
         let leaf = |i: &'a str| self.field_condition(i, &slot_name);
         let (r, expr) = self.or_expr(i, 0, &leaf)?;
-        let name = slot_name.borrow().unwrap_or(name).to_owned();
+        // Every expression has a leaf, and the first leaf names the slot.
+        let name = slot_name.borrow().unwrap_or_default().to_owned();
         Ok((
             r,
             FieldSpec::Field {
@@ -1304,7 +1326,7 @@ fn build<L>(
 
 /// Length in bytes of the next whitespace-delimited token (at least one character).
 fn token_len(s: &str) -> usize {
-    let n = s.find(char::is_whitespace).unwrap_or(s.len());
+    let n = s.find(is_ws).unwrap_or(s.len());
     if n == 0 {
         s.chars().next().map_or(0, char::len_utf8)
     } else {
@@ -1324,4 +1346,13 @@ pub(crate) fn quote(text: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// A character for a message: `x`, or its code point when it would not be visible.
+fn char_name(c: char) -> String {
+    if c.is_whitespace() || c.is_control() {
+        format!("U+{:04X} (an invisible character)", c as u32)
+    } else {
+        format!("`{c}`")
+    }
 }

@@ -130,3 +130,150 @@ pub(crate) fn leaves<'e, L>(e: &'e Expr<L>, out: &mut Vec<&'e L>) {
         }
     }
 }
+
+/// Whether an AST is one the parser can produce: what the printer prints of it parses back
+/// to an equal tree. Used by property tests and fuzz targets to discard generated trees that
+/// no pattern can express (an `And` with one operand, a `"*"` string, which is `Star`, a
+/// regex with `(`, two `...`). Independent of the parser: it checks the tree's shape only.
+pub fn check_well_formed(ast: &Ast) -> Result<(), String> {
+    match ast {
+        Ast::Terms(_) => {}
+        Ast::Regex(re) => regex_ok(re)?,
+        Ast::Json(json) => {
+            expr_ok(&json.expr, 0)?;
+            let mut conditions = Vec::new();
+            leaves(&json.expr, &mut conditions);
+            let mut regexes = 0;
+            let mut wild = 0;
+            for c in conditions {
+                if c.selector.steps.is_empty() {
+                    return Err("a selector without steps".into());
+                }
+                for step in &c.selector.steps {
+                    if let Step::Field(name) = step {
+                        let plain =
+                            !name.is_empty() && name.chars().all(super::parser::is_name_char);
+                        if !plain && name.contains('\'') {
+                            return Err(format!(
+                                "field name {name:?} needs brackets and holds `'`"
+                            ));
+                        }
+                    }
+                }
+                match wildcards(&c.selector) {
+                    0 => {}
+                    1 => wild += 1,
+                    _ => return Err("more than one wildcard in a selector".into()),
+                }
+                if let Test::Compare(_, v) = &c.test {
+                    regexes += usize::from(matches!(v, Value::Regex(_)));
+                    value_ok(v)?;
+                }
+            }
+            if wild > MAX_WILDCARD_SELECTORS {
+                return Err("too many wildcard selectors".into());
+            }
+            if regexes > MAX_REGEXES {
+                return Err("too many regexes".into());
+            }
+        }
+        Ast::Delimited(d) => {
+            if d.fields.is_empty() {
+                return Err("no fields".into());
+            }
+            let mut names = Vec::new();
+            let mut ellipses = 0;
+            let mut regexes = 0;
+            for (i, f) in d.fields.iter().enumerate() {
+                match f {
+                    FieldSpec::Ellipsis(_) => ellipses += 1,
+                    FieldSpec::Field {
+                        name: None,
+                        condition,
+                        ..
+                    } => {
+                        if i == 0 || i + 1 != d.fields.len() || condition.is_some() {
+                            return Err("an unnamed field that is not a trailing comma".into());
+                        }
+                    }
+                    FieldSpec::Field {
+                        name: Some(name),
+                        condition,
+                        ..
+                    } => {
+                        if name.is_empty() || !name.chars().all(super::parser::is_name_char) {
+                            return Err(format!("field name {name:?}"));
+                        }
+                        if names.contains(&name) {
+                            return Err(format!("duplicate field {name:?}"));
+                        }
+                        names.push(name);
+                        if let Some(expr) = condition {
+                            expr_ok(expr, 0)?;
+                            let mut conds = Vec::new();
+                            leaves(expr, &mut conds);
+                            for c in conds {
+                                regexes += usize::from(matches!(c.value, Value::Regex(_)));
+                                value_ok(&c.value)?;
+                            }
+                        }
+                    }
+                }
+            }
+            if ellipses > 1 {
+                return Err("more than one `...`".into());
+            }
+            if regexes > MAX_REGEXES {
+                return Err("too many regexes".into());
+            }
+        }
+    }
+    let len = ast.to_string().chars().count();
+    if len > super::parser::MAX_LEN {
+        return Err(format!("printed pattern is {len} characters long"));
+    }
+    Ok(())
+}
+
+/// `And`/`Or` have two or more operands, and printed parentheses stay within the limit.
+fn expr_ok<L>(e: &Expr<L>, depth: usize) -> Result<(), String> {
+    let (items, is_and) = match e {
+        Expr::Leaf(_) => return Ok(()),
+        Expr::And(items, _) => (items, true),
+        Expr::Or(items, _) => (items, false),
+    };
+    if items.len() < 2 {
+        return Err("an And/Or with fewer than two operands".into());
+    }
+    for item in items {
+        // Mirrors the printer: an operand gets parentheses when it is an Or, or an And under
+        // an And.
+        let paren = match item {
+            Expr::Leaf(_) => false,
+            Expr::And(..) => is_and,
+            Expr::Or(..) => true,
+        };
+        let depth = depth + usize::from(paren);
+        if depth > super::parser::MAX_DEPTH {
+            return Err("parentheses nested too deep".into());
+        }
+        expr_ok(item, depth)?;
+    }
+    Ok(())
+}
+
+fn value_ok(v: &Value) -> Result<(), String> {
+    match v {
+        Value::String(s) if s == "*" => Err("the string \"*\" is Star".into()),
+        Value::Number(n) if !super::parser::is_number(n) => Err(format!("number {n:?}")),
+        Value::Regex(re) => regex_ok(re),
+        _ => Ok(()),
+    }
+}
+
+fn regex_ok(re: &RegexLit) -> Result<(), String> {
+    if re.source.is_empty() || !re.source.chars().all(super::parser::is_regex_char) {
+        return Err(format!("regex {:?}", re.source));
+    }
+    Ok(())
+}
