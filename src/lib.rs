@@ -8,9 +8,11 @@
 //! - [`detectors`]: the detector catalog, configuration and exclusion compiler.
 //! - [`trail`]: reading CloudTrail in its many shapes, and generating synthetic trails.
 //! - [`replay`]: the alarm model and reports.
+//! - [`conformance`]: running JSON Lines conformance cases (`cwfilter check`, `cargo test`).
 //!
 //! The `cwfilter` binary (src/main.rs, src/cli/) owns the command line and I/O policy.
 
+pub mod conformance;
 pub mod detectors;
 pub mod eval;
 pub mod replay;

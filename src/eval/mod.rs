@@ -1,1 +1,365 @@
-//! TODO
+//! Matching events with CloudWatch Logs' semantics (spec §3-§7).
+//!
+//! A [`Pattern`] is compiled once (wildcards, numbers, regexes, selectors) and then tested
+//! against any number of events. Events are read through the [`Event`] trait; the rules about
+//! types, absent fields and null live in one module, `truth`, with the table of spec §5.5.
+
+mod compile;
+mod delimited;
+mod event;
+mod explain;
+mod json;
+mod metric;
+mod text;
+mod truth;
+
+use std::fmt;
+
+use crate::syntax::ast::{Selector, TermKind};
+use crate::syntax::{self, Ast, ParseError};
+
+use compile::{CSlot, CTerms, Compiled};
+pub use event::{Event, JsonNode, Message, Scalar};
+pub use explain::{ConditionTrace, Detail, Explanation, Found, SlotTrace, TermTrace};
+pub use metric::{JsonPath, MetricTransformation, MetricValue, MetricValueError};
+
+/// A compiled filter pattern.
+#[derive(Debug)]
+pub struct Pattern {
+    ast: Ast,
+    compiled: Compiled,
+}
+
+/// The kind of a pattern (spec §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatternKind {
+    Terms,
+    Json,
+    Delimited,
+    Regex,
+}
+
+impl Pattern {
+    /// Parses and compiles a filter pattern.
+    pub fn parse(pattern: &str) -> Result<Pattern, ParseError> {
+        let ast = syntax::parse(pattern)?;
+        Pattern::from_ast(ast)
+    }
+
+    /// Compiles an AST. Fails only on a regex the regex engine refuses.
+    pub fn from_ast(ast: Ast) -> Result<Pattern, ParseError> {
+        let compiled = compile::compile(&ast)?;
+        Ok(Pattern { ast, compiled })
+    }
+
+    /// The pattern's syntax tree.
+    pub fn ast(&self) -> &Ast {
+        &self.ast
+    }
+
+    pub fn kind(&self) -> PatternKind {
+        match self.compiled {
+            Compiled::Terms(_) => PatternKind::Terms,
+            Compiled::Json(_) => PatternKind::Json,
+            Compiled::Delimited(_) => PatternKind::Delimited,
+            Compiled::Regex(_) => PatternKind::Regex,
+        }
+    }
+
+    /// Whether a raw CloudWatch log message matches. JSON patterns parse it (a message that
+    /// is not JSON never matches them); other patterns read the text.
+    pub fn matches_message(&self, message: &str) -> bool {
+        self.matches(&Message::new(message))
+    }
+
+    /// Whether an already-parsed record matches. Non-JSON patterns see its compact text.
+    pub fn matches_json(&self, value: &serde_json::Value) -> bool {
+        self.matches(value)
+    }
+
+    /// Whether an event matches.
+    pub fn matches(&self, event: &impl Event) -> bool {
+        match &self.compiled {
+            Compiled::Json(expr) => match event.json_root() {
+                Some(root) => expr.eval(&mut |c| json::condition_holds(c, root)),
+                None => false,
+            },
+            Compiled::Terms(t) => terms_match(t, &event.text()),
+            Compiled::Regex(re) => re.is_match(&event.text()),
+            Compiled::Delimited(d) => {
+                let text = event.text();
+                let tokens = delimited::tokenize(&text);
+                delimited::bind(d, &text, &tokens).is_some()
+            }
+        }
+    }
+
+    /// Explains the verdict on `event`, condition by condition.
+    pub fn explain(&self, event: &impl Event) -> Explanation {
+        let mut e = self.explain_detail(event);
+        e.pattern = self.to_string();
+        e
+    }
+
+    fn explain_detail(&self, event: &impl Event) -> Explanation {
+        match &self.compiled {
+            Compiled::Json(expr) => {
+                let mut conditions = Vec::new();
+                let root = event.json_root();
+                let matched = match root {
+                    Some(root) => expr.eval_all(&mut |c| {
+                        let held = json::condition_holds(c, root);
+                        conditions.push(ConditionTrace {
+                            condition: c.text.clone(),
+                            selector: c.selector_text.clone(),
+                            found: json::collect(root, &c.steps)
+                                .into_iter()
+                                .map(Found::of)
+                                .collect(),
+                            held,
+                        });
+                        held
+                    }),
+                    None => {
+                        expr.eval_all(&mut |c| {
+                            conditions.push(ConditionTrace {
+                                condition: c.text.clone(),
+                                selector: c.selector_text.clone(),
+                                found: Vec::new(),
+                                held: false,
+                            });
+                            false
+                        });
+                        false
+                    }
+                };
+                Explanation {
+                    pattern: String::new(),
+                    matched,
+                    detail: Detail::Json {
+                        event_is_json: root.is_some(),
+                        conditions,
+                    },
+                }
+            }
+            Compiled::Terms(t) => {
+                let text = event.text();
+                let terms = t
+                    .terms
+                    .iter()
+                    .map(|term| {
+                        let found = term.found_in(&text);
+                        let ignored = t.optional_ignored && term.kind == TermKind::Optional;
+                        let (prefix, held) = match term.kind {
+                            TermKind::Include => ("", found),
+                            TermKind::Exclude => ("-", !found),
+                            TermKind::Optional => ("?", found),
+                        };
+                        TermTrace {
+                            term: format!("{prefix}{}", quoted_term(&term.text)),
+                            found,
+                            ignored,
+                            held: held || ignored,
+                        }
+                    })
+                    .collect();
+                Explanation {
+                    pattern: String::new(),
+                    matched: terms_match(t, &text),
+                    detail: Detail::Terms {
+                        terms,
+                        optional_ignored: t.optional_ignored,
+                    },
+                }
+            }
+            Compiled::Regex(re) => Explanation {
+                pattern: String::new(),
+                matched: re.is_match(&event.text()),
+                detail: Detail::Regex {
+                    regex: match &self.ast {
+                        Ast::Regex(r) => r.source.clone(),
+                        _ => re.as_str().to_owned(),
+                    },
+                },
+            },
+            Compiled::Delimited(d) => self.explain_delimited(d, &event.text()),
+        }
+    }
+
+    fn explain_delimited(&self, d: &compile::CDelimited, text: &str) -> Explanation {
+        let tokens = delimited::tokenize(text);
+        let matched_binding = delimited::bind(d, text, &tokens);
+        let matched = matched_binding.is_some();
+        let binding = matched_binding.or_else(|| delimited::bind_structure(d, &tokens));
+        let mut slots = Vec::new();
+        let mut note = None;
+        match binding {
+            None => {
+                let needed = d
+                    .slots
+                    .iter()
+                    .filter(|s| matches!(s, CSlot::Field { .. }))
+                    .count();
+                note = Some(format!(
+                    "too few fields: the pattern needs {}{}",
+                    if d.has_ellipsis { "at least " } else { "" },
+                    needed
+                ));
+            }
+            Some(bound) => {
+                let mut ellipsis_values: Vec<String> = Vec::new();
+                let flush = |vals: &mut Vec<String>, slots: &mut Vec<SlotTrace>| {
+                    if !vals.is_empty() {
+                        slots.push(SlotTrace {
+                            slot: "...".into(),
+                            value: Some(vals.join(" ")),
+                            condition: None,
+                            held: true,
+                        });
+                        vals.clear();
+                    }
+                };
+                for b in &bound {
+                    match *b {
+                        delimited::Bound::Ellipsis { token } => ellipsis_values
+                            .push(delimited::bound_text(text, &tokens, token, token).to_owned()),
+                        delimited::Bound::Field { slot, first, last } => {
+                            flush(&mut ellipsis_values, &mut slots);
+                            let value = delimited::bound_text(text, &tokens, first, last);
+                            let CSlot::Field { name, condition } = &d.slots[slot] else {
+                                continue;
+                            };
+                            let mut texts = Vec::new();
+                            let held = condition.as_ref().is_none_or(|c| {
+                                c.eval_all(&mut |fc| {
+                                    texts.push(fc.text.clone());
+                                    truth::compare(fc.op, &fc.value, Scalar::String(value))
+                                })
+                            });
+                            slots.push(SlotTrace {
+                                slot: match name {
+                                    Some(n) => format!("${n}"),
+                                    None => format!("${}", first + 1),
+                                },
+                                value: Some(value.to_owned()),
+                                condition: (!texts.is_empty()).then(|| texts.join(" && ")),
+                                held,
+                            });
+                        }
+                    }
+                }
+                flush(&mut ellipsis_values, &mut slots);
+            }
+        }
+        Explanation {
+            pattern: String::new(),
+            matched,
+            detail: Detail::Delimited {
+                fields_in_message: tokens.len(),
+                slots,
+                note,
+            },
+        }
+    }
+
+    /// The values a space-delimited pattern extracts from a matching message (spec §6.8), in
+    /// message order: `$name` for named fields, `$N` for fields under `...` or unnamed.
+    /// Other kinds extract nothing (`Some(empty)` when they match). `None` if no match.
+    pub fn extracted_values(&self, message: &str) -> Option<Vec<(String, String)>> {
+        match &self.compiled {
+            Compiled::Delimited(d) => {
+                let tokens = delimited::tokenize(message);
+                let bound = delimited::bind(d, message, &tokens)?;
+                Some(delimited::extracted(d, message, &tokens, &bound))
+            }
+            _ => self.matches_message(message).then(Vec::new),
+        }
+    }
+
+    /// The number `metric_value` reads from `event` (spec §7.2, A23): literal numbers as they
+    /// are; `$.field` from JSON events (a number, or a string that is a number); `$name`/`$N`
+    /// from a space-delimited match. `None` when the reference finds nothing numeric. Does not
+    /// test whether the event matches; see [`MetricTransformation::datapoint`].
+    pub fn metric_value(&self, metric_value: &MetricValue, event: &impl Event) -> Option<f64> {
+        match metric_value {
+            MetricValue::Literal(x) => Some(*x),
+            MetricValue::Json(path) => {
+                let root = event.json_root()?;
+                let mut out = None;
+                json::any_from_root(root, &path.steps, &mut |n| {
+                    out = match n.scalar() {
+                        Scalar::Number(x) => Some(x),
+                        Scalar::String(s) => truth::parse_number(s),
+                        _ => None,
+                    };
+                    true
+                });
+                out
+            }
+            MetricValue::Field(key) => {
+                let values = self.extracted_values(&event.text())?;
+                let (_, v) = values.iter().find(|(k, _)| k == key)?;
+                truth::parse_number(v)
+            }
+        }
+    }
+}
+
+fn quoted_term(t: &str) -> String {
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        t.to_owned()
+    } else {
+        let mut out = String::from("\"");
+        for c in t.chars() {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+        out
+    }
+}
+
+/// Term semantics (§3, A3, A5): includes must all occur, excludes must not; `?` terms need one
+/// occurrence unless mixed with other kinds, then they are ignored.
+fn terms_match(t: &CTerms, text: &str) -> bool {
+    let mut any_optional = false;
+    let mut optional_found = false;
+    for term in &t.terms {
+        match term.kind {
+            TermKind::Include => {
+                if !term.found_in(text) {
+                    return false;
+                }
+            }
+            TermKind::Exclude => {
+                if !term.match_all && term.found_in(text) {
+                    return false;
+                }
+            }
+            TermKind::Optional if !t.optional_ignored => {
+                any_optional = true;
+                optional_found = optional_found || term.found_in(text);
+            }
+            TermKind::Optional => {}
+        }
+    }
+    !any_optional || optional_found
+}
+
+/// Every node a JSON selector reaches in `root`, in document order (absent = empty). This is
+/// the resolver the evaluator uses; exposed for tests and tools.
+pub fn select<'a, N: JsonNode>(selector: &Selector, root: &'a N) -> Vec<&'a N> {
+    json::collect(root, &compile::compile_steps(selector))
+}
+
+impl fmt::Display for Pattern {
+    /// The canonical pattern text.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.ast, f)
+    }
+}
+
+#[cfg(test)]
+mod tests;

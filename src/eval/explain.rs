@@ -1,0 +1,212 @@
+//! Why an event did or did not match: one entry per leaf condition, with what its selector
+//! found. `Display` is for people; `Serialize` gives the same facts as JSON.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::event::{JsonNode, Scalar};
+use super::truth::number_text;
+
+/// The explanation of one pattern against one event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// The pattern in canonical form.
+    pub pattern: String,
+    /// The overall verdict (always equal to `Pattern::matches` on the same event).
+    pub matched: bool,
+    #[serde(flatten)]
+    pub detail: Detail,
+}
+
+/// Per-kind details.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Detail {
+    /// A term pattern: each term and whether the message contains it.
+    Terms {
+        terms: Vec<TermTrace>,
+        /// `?` terms were mixed with other kinds and so ignored (§3.7).
+        optional_ignored: bool,
+    },
+    /// A JSON pattern: each condition with what its selector found.
+    Json {
+        /// `false` when the message is not JSON (then nothing matches, A12).
+        event_is_json: bool,
+        conditions: Vec<ConditionTrace>,
+    },
+    /// A space-delimited pattern: the message's fields and each slot's binding.
+    Delimited {
+        fields_in_message: usize,
+        slots: Vec<SlotTrace>,
+        /// Why no binding was possible, when none was.
+        note: Option<String>,
+    },
+    /// A standalone regex searched in the whole message.
+    Regex { regex: String },
+}
+
+/// One term of a term pattern.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TermTrace {
+    /// The term as written (`ERROR`, `-"x y"`, `?WARN`).
+    pub term: String,
+    /// Whether the message contains the term's text.
+    pub found: bool,
+    /// Whether the term took part (a `?` term mixed with others does not).
+    pub ignored: bool,
+    /// Whether the term's requirement held (include: found; exclude: not found).
+    pub held: bool,
+}
+
+/// One leaf condition of a JSON pattern.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConditionTrace {
+    /// The condition in canonical form.
+    pub condition: String,
+    pub selector: String,
+    /// What the selector found; empty = absent.
+    pub found: Vec<Found>,
+    pub held: bool,
+}
+
+/// What a selector found at one node.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum Found {
+    Null,
+    Boolean(bool),
+    Number(f64),
+    String(String),
+    Object,
+    Array,
+}
+
+impl Found {
+    pub(crate) fn of<N: JsonNode>(n: &N) -> Found {
+        match n.scalar() {
+            Scalar::Null => Found::Null,
+            Scalar::Bool(b) => Found::Boolean(b),
+            Scalar::Number(x) => Found::Number(x),
+            Scalar::String(s) => Found::String(s.to_owned()),
+            Scalar::Object => Found::Object,
+            Scalar::Array => Found::Array,
+        }
+    }
+}
+
+impl fmt::Display for Found {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Found::Null => f.write_str("null"),
+            Found::Boolean(b) => write!(f, "boolean {b}"),
+            Found::Number(x) => write!(f, "number {}", number_text(*x)),
+            Found::String(s) => write!(f, "string {}", quoted(s)),
+            Found::Object => f.write_str("an object"),
+            Found::Array => f.write_str("an array"),
+        }
+    }
+}
+
+/// One slot of a space-delimited pattern.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SlotTrace {
+    /// `$name`, `$N` for an unnamed field, or `...`.
+    pub slot: String,
+    /// The field text the slot took (for `...`, the fields it covered, space-joined).
+    pub value: Option<String>,
+    /// The slot's condition in canonical form.
+    pub condition: Option<String>,
+    pub held: bool,
+}
+
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
+}
+
+fn verdict(b: bool) -> &'static str {
+    if b {
+        "true "
+    } else {
+        "false"
+    }
+}
+
+impl fmt::Display for Explanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", if self.matched { "MATCH" } else { "NO MATCH" })?;
+        match &self.detail {
+            Detail::Terms {
+                terms,
+                optional_ignored,
+            } => {
+                if terms.is_empty() {
+                    writeln!(f, "  empty pattern: matches every event")?;
+                }
+                for t in terms {
+                    let state = if t.ignored {
+                        "ignored (? terms mixed with other terms)"
+                    } else if t.found {
+                        "found"
+                    } else {
+                        "not found"
+                    };
+                    writeln!(f, "  {} {}  {}", verdict(t.held), t.term, state)?;
+                }
+                if *optional_ignored {
+                    writeln!(f, "  note: ? terms are ignored when mixed with other terms")?;
+                }
+            }
+            Detail::Json {
+                event_is_json,
+                conditions,
+            } => {
+                if !event_is_json {
+                    writeln!(
+                        f,
+                        "  the event is not JSON: a JSON pattern never matches it"
+                    )?;
+                }
+                for c in conditions {
+                    let found = if c.found.is_empty() {
+                        "absent".to_owned()
+                    } else {
+                        c.found
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    writeln!(f, "  {} {}  found: {}", verdict(c.held), c.condition, found)?;
+                }
+            }
+            Detail::Delimited {
+                fields_in_message,
+                slots,
+                note,
+            } => {
+                writeln!(f, "  message has {fields_in_message} field(s)")?;
+                if let Some(n) = note {
+                    writeln!(f, "  {n}")?;
+                }
+                for s in slots {
+                    let value = s.value.as_deref().map_or("-".to_owned(), quoted);
+                    match &s.condition {
+                        Some(c) => {
+                            writeln!(f, "  {} {} = {}  ({c})", verdict(s.held), s.slot, value)?
+                        }
+                        None => writeln!(f, "  {} {} = {}", verdict(s.held), s.slot, value)?,
+                    }
+                }
+            }
+            Detail::Regex { regex } => {
+                writeln!(
+                    f,
+                    "  {} %{regex}% searched in the whole message",
+                    verdict(self.matched)
+                )?;
+            }
+        }
+        Ok(())
+    }
+}

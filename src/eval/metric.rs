@@ -1,0 +1,160 @@
+//! Metric transformations (spec §7): the value a matching event contributes.
+//!
+//! `metricValue` is a literal number (`1`), a JSON selector (`$.latency`, JSON patterns) or a
+//! field reference (`$size`, `$7`, space-delimited patterns). A reference that finds no numeric
+//! value emits no data point for that event, although the event still matches (A23).
+//! `defaultValue` is reported for a period in which events arrived but none matched; it is not
+//! per event, so [`MetricTransformation::empty_period_value`] exposes it for the alarm model.
+
+use std::fmt;
+
+use super::compile::CStep;
+use super::event::Event;
+use super::truth::parse_number;
+
+/// A parsed `metricValue`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetricValue {
+    /// A literal number: every matching event counts this much.
+    Literal(f64),
+    /// `$.a.b[0]`: the first node the selector finds in a JSON event.
+    Json(JsonPath),
+    /// `$name` or `$N`: an extracted value of a space-delimited pattern.
+    Field(String),
+}
+
+/// A metricValue selector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonPath {
+    pub(crate) steps: Vec<CStep>,
+    text: String,
+}
+
+impl fmt::Display for MetricValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MetricValue::Literal(x) => write!(f, "{x}"),
+            MetricValue::Json(p) => f.write_str(&p.text),
+            MetricValue::Field(k) => f.write_str(k),
+        }
+    }
+}
+
+/// An invalid `metricValue`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricValueError {
+    pub text: String,
+    pub message: String,
+}
+
+impl fmt::Display for MetricValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid metricValue {:?}: {}", self.text, self.message)
+    }
+}
+
+impl std::error::Error for MetricValueError {}
+
+impl MetricValue {
+    /// Parses a `metricValue` (at most 100 characters, spec §7.2).
+    pub fn parse(s: &str) -> Result<MetricValue, MetricValueError> {
+        let err = |m: &str| MetricValueError {
+            text: s.to_owned(),
+            message: m.to_owned(),
+        };
+        let t = s.trim();
+        if t.chars().count() > 100 {
+            return Err(err("longer than 100 characters"));
+        }
+        if let Some(x) = parse_number(t) {
+            return Ok(MetricValue::Literal(x));
+        }
+        let Some(rest) = t.strip_prefix('$') else {
+            return Err(err("expected a number, $.field, $name or $N"));
+        };
+        if rest.starts_with('.') || rest.starts_with('[') {
+            return parse_json_path(rest)
+                .map(|steps| {
+                    MetricValue::Json(JsonPath {
+                        steps,
+                        text: t.to_owned(),
+                    })
+                })
+                .map_err(|m| err(&m));
+        }
+        if !rest.is_empty()
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Ok(MetricValue::Field(t.to_owned()));
+        }
+        Err(err("expected a number, $.field, $name or $N"))
+    }
+}
+
+fn parse_json_path(mut s: &str) -> Result<Vec<CStep>, String> {
+    let mut steps = Vec::new();
+    let name_len = |s: &str| {
+        s.bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+            .count()
+    };
+    while !s.is_empty() {
+        if let Some(r) = s.strip_prefix(".*") {
+            steps.push(CStep::Any);
+            s = r;
+        } else if let Some(r) = s.strip_prefix(".['").or_else(|| s.strip_prefix("['")) {
+            let end = r.find("']").ok_or("unclosed ['")?;
+            steps.push(CStep::Field(r[..end].to_owned()));
+            s = &r[end + 2..];
+        } else if let Some(r) = s.strip_prefix('.') {
+            let n = name_len(r);
+            if n == 0 {
+                return Err("expected a field name after '.'".into());
+            }
+            steps.push(CStep::Field(r[..n].to_owned()));
+            s = &r[n..];
+        } else if let Some(r) = s.strip_prefix("[*]") {
+            steps.push(CStep::Any);
+            s = r;
+        } else if let Some(r) = s.strip_prefix('[') {
+            let end = r.find(']').ok_or("unclosed [")?;
+            let i = r[..end]
+                .parse::<u64>()
+                .map_err(|_| format!("bad index [{}]", &r[..end]))?;
+            steps.push(CStep::Index(i));
+            s = &r[end + 1..];
+        } else {
+            return Err(format!("unexpected {s:?}"));
+        }
+    }
+    if steps.is_empty() {
+        return Err("empty selector".into());
+    }
+    Ok(steps)
+}
+
+/// A metric filter's transformation: the value per matching event and the default value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricTransformation {
+    pub value: MetricValue,
+    /// Reported for periods with ingested events but no match (§7.3); `None` = report nothing.
+    pub default_value: Option<f64>,
+}
+
+impl MetricTransformation {
+    /// The data point `event` contributes: `None` if it does not match or if its value is not
+    /// numeric (A23).
+    pub fn datapoint(&self, pattern: &super::Pattern, event: &impl Event) -> Option<f64> {
+        if !pattern.matches(event) {
+            return None;
+        }
+        pattern.metric_value(&self.value, event)
+    }
+
+    /// The value reported for a period in which events arrived but none matched.
+    pub fn empty_period_value(&self) -> Option<f64> {
+        self.default_value
+    }
+}
