@@ -14,6 +14,7 @@
 
 pub mod conformance;
 pub mod detectors;
+pub mod engine;
 pub mod eval;
 pub mod replay;
 pub mod syntax;
