@@ -1,4 +1,19 @@
 //! The replay harness: records x detectors -> matched counts and simulated alarm fires, and
 //! the reports that present them.
+//!
+//! [`core`] is pure: it never reads files and never matches patterns. The caller feeds it each
+//! record with the detectors' verdicts ([`Verdicts`]) and renders the [`Report`] it returns with
+//! [`report::render`].
 
 pub mod alarm;
+pub mod attribution;
+pub mod core;
+pub mod labels;
+pub mod report;
+pub mod time;
+
+pub use self::core::{
+    event_time, Accumulator, DetectorSpec, Observed, ReplayConfig, Verdicts,
+};
+pub use self::labels::{Label, Labels};
+pub use self::report::{Format, Report};

@@ -1,0 +1,190 @@
+//! Who and what an event is: the actor (principal) that made it, its eventName and source IP,
+//! and bounded counters for them.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use serde_json::Value;
+
+/// The label under which values beyond the tracking cap are counted. It cannot collide with a
+/// real value: IAM names, eventNames and IP addresses never contain parentheses.
+pub const OTHER: &str = "(other)";
+
+/// The actor of a record and its identity type.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Actor {
+    pub name: String,
+    pub identity_type: String,
+}
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    let mut cur = v;
+    for key in path {
+        cur = cur.get(key)?;
+    }
+    cur.as_str().filter(|s| !s.is_empty())
+}
+
+/// The actor of a CloudTrail record: `userIdentity.sessionContext.sessionIssuer.userName`
+/// (the role behind an assumed-role session), else `userIdentity.userName`, else `arn`, else
+/// `principalId`, else `invokedBy` (AWS services carry nothing else), else `unknown`.
+/// Non-string and empty values are skipped.
+pub fn actor(record: &Value) -> Actor {
+    let ui = record.get("userIdentity").unwrap_or(&Value::Null);
+    let name = str_at(ui, &["sessionContext", "sessionIssuer", "userName"])
+        .or_else(|| str_at(ui, &["userName"]))
+        .or_else(|| str_at(ui, &["arn"]))
+        .or_else(|| str_at(ui, &["principalId"]))
+        .or_else(|| str_at(ui, &["invokedBy"]))
+        .unwrap_or("unknown");
+    let identity_type = str_at(ui, &["type"]).unwrap_or("unknown");
+    Actor {
+        name: name.to_owned(),
+        identity_type: identity_type.to_owned(),
+    }
+}
+
+/// `eventName`, or `unknown`.
+pub fn event_name(record: &Value) -> &str {
+    str_at(record, &["eventName"]).unwrap_or("unknown")
+}
+
+/// `sourceIPAddress` (an IP, or a service name for calls made by AWS), or `unknown`.
+pub fn source_ip(record: &Value) -> &str {
+    str_at(record, &["sourceIPAddress"]).unwrap_or("unknown")
+}
+
+/// Id of the overflow slot in an [`Interner`].
+pub const OTHER_ID: u32 = u32::MAX;
+
+/// Maps values to small ids, tracking at most `cap` distinct values; later newcomers share
+/// [`OTHER_ID`]. Exact whenever a detector sees at most `cap` distinct values; beyond that,
+/// which values are tracked depends on the order records are seen.
+#[derive(Clone, Debug)]
+pub struct Interner<K> {
+    keys: Vec<K>,
+    index: HashMap<K, u32>,
+    cap: usize,
+}
+
+impl<K: Clone + Eq + Hash> Interner<K> {
+    pub fn new(cap: usize) -> Self {
+        Interner {
+            keys: Vec::new(),
+            index: HashMap::new(),
+            cap,
+        }
+    }
+
+    /// The id of `key` (interning it if there is room).
+    pub fn id<Q>(&mut self, key: &Q) -> u32
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        if let Some(&id) = self.index.get(key) {
+            return id;
+        }
+        if self.keys.len() >= self.cap {
+            return OTHER_ID;
+        }
+        let id = self.keys.len() as u32;
+        self.keys.push(key.to_owned());
+        self.index.insert(key.to_owned(), id);
+        id
+    }
+
+    /// The value behind an id (`None` for [`OTHER_ID`]).
+    pub fn get(&self, id: u32) -> Option<&K> {
+        self.keys.get(id as usize)
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+/// Adds `n` to slot `id` of a dense counter indexed by interned id (the overflow slot is the
+/// separate `other`).
+pub fn bump(counts: &mut Vec<u64>, other: &mut u64, id: u32, n: u64) {
+    if id == OTHER_ID {
+        *other += n;
+        return;
+    }
+    let i = id as usize;
+    if counts.len() <= i {
+        counts.resize(i + 1, 0);
+    }
+    counts[i] += n;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn actor_prefers_the_session_issuer() {
+        let r = json!({"userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::1:assumed-role/Admin/bob",
+            "principalId": "AROA:bob", "sessionContext": {"sessionIssuer": {"userName": "Admin"}}}});
+        assert_eq!(
+            actor(&r),
+            Actor {
+                name: "Admin".into(),
+                identity_type: "AssumedRole".into()
+            }
+        );
+    }
+
+    #[test]
+    fn actor_fallback_chain() {
+        let user = json!({"userIdentity": {"type": "IAMUser", "userName": "alice", "arn": "arn:x"}});
+        assert_eq!(actor(&user).name, "alice");
+        let root = json!({"userIdentity": {"type": "Root", "arn": "arn:aws:iam::1:root", "principalId": "1"}});
+        assert_eq!(actor(&root).name, "arn:aws:iam::1:root");
+        let pid = json!({"userIdentity": {"type": "AWSAccount", "principalId": "AIDA1"}});
+        assert_eq!(actor(&pid).name, "AIDA1");
+        let svc = json!({"userIdentity": {"type": "AWSService", "invokedBy": "ec2.amazonaws.com"}});
+        assert_eq!(actor(&svc).name, "ec2.amazonaws.com");
+        let none = json!({"eventName": "X"});
+        assert_eq!(
+            actor(&none),
+            Actor {
+                name: "unknown".into(),
+                identity_type: "unknown".into()
+            }
+        );
+        // Empty or non-string values do not count as present.
+        let odd = json!({"userIdentity": {"type": 7, "userName": "", "arn": ["a"], "principalId": "P"}});
+        assert_eq!(actor(&odd).name, "P");
+        assert_eq!(actor(&odd).identity_type, "unknown");
+        assert_eq!(actor(&json!("not an object")).name, "unknown");
+    }
+
+    #[test]
+    fn event_name_and_ip() {
+        let r = json!({"eventName": "ConsoleLogin", "sourceIPAddress": "203.0.113.5"});
+        assert_eq!(event_name(&r), "ConsoleLogin");
+        assert_eq!(source_ip(&r), "203.0.113.5");
+        assert_eq!(event_name(&json!({})), "unknown");
+    }
+
+    #[test]
+    fn interner_caps_distinct_values() {
+        let mut i: Interner<String> = Interner::new(2);
+        assert_eq!(i.id("a"), 0);
+        assert_eq!(i.id("b"), 1);
+        assert_eq!(i.id("c"), OTHER_ID);
+        assert_eq!(i.id("a"), 0);
+        assert_eq!(i.get(1).map(String::as_str), Some("b"));
+        assert_eq!(i.get(OTHER_ID), None);
+        let (mut counts, mut other) = (Vec::new(), 0);
+        bump(&mut counts, &mut other, 1, 3);
+        bump(&mut counts, &mut other, OTHER_ID, 2);
+        assert_eq!((counts, other), (vec![0, 3], 2));
+    }
+}

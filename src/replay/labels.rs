@@ -1,0 +1,130 @@
+//! Ground truth for false-positive accounting: `--labels FILE`, JSON Lines
+//! `{"eventID": "...", "label": "malicious"|"benign"}`.
+
+use std::collections::HashMap;
+
+/// What a labelled event is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Label {
+    Malicious,
+    Benign,
+}
+
+/// A label file that cannot be used, with the 1-based line at fault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabelError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for LabelError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+impl std::error::Error for LabelError {}
+
+#[derive(serde::Deserialize)]
+struct Line {
+    #[serde(rename = "eventID")]
+    event_id: String,
+    label: Label,
+}
+
+/// Labels by eventID.
+#[derive(Clone, Debug, Default)]
+pub struct Labels {
+    by_id: HashMap<String, Label>,
+}
+
+impl Labels {
+    /// Parses JSON Lines. Blank lines are skipped; any other line must be an object with a string
+    /// `eventID` and a `label` of `malicious` or `benign` (extra keys are allowed). A second label
+    /// for the same eventID must agree with the first.
+    pub fn from_jsonl(text: &str) -> Result<Labels, LabelError> {
+        let mut by_id = HashMap::new();
+        for (i, raw) in text.lines().enumerate() {
+            let line = i + 1;
+            if raw.trim().is_empty() {
+                continue;
+            }
+            let parsed: Line = serde_json::from_str(raw).map_err(|e| LabelError {
+                line,
+                message: format!(
+                    "expected {{\"eventID\": \"...\", \"label\": \"malicious\"|\"benign\"}}: {e}"
+                ),
+            })?;
+            match by_id.insert(parsed.event_id.clone(), parsed.label) {
+                Some(prev) if prev != parsed.label => {
+                    return Err(LabelError {
+                        line,
+                        message: format!(
+                            "eventID {:?} is labelled both malicious and benign",
+                            parsed.event_id
+                        ),
+                    })
+                }
+                _ => {}
+            }
+        }
+        Ok(Labels { by_id })
+    }
+
+    pub fn insert(&mut self, event_id: impl Into<String>, label: Label) {
+        self.by_id.insert(event_id.into(), label);
+    }
+
+    pub fn get(&self, event_id: &str) -> Option<Label> {
+        self.by_id.get(event_id).copied()
+    }
+
+    pub fn count(&self, label: Label) -> usize {
+        self.by_id.values().filter(|&&l| l == label).count()
+    }
+
+    /// Malicious eventIDs, sorted.
+    pub fn malicious_ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self
+            .by_id
+            .iter()
+            .filter(|(_, &l)| l == Label::Malicious)
+            .map(|(k, _)| k.as_str())
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_labels() {
+        let l = Labels::from_jsonl(
+            "{\"eventID\": \"a\", \"label\": \"malicious\"}\n\n{\"eventID\": \"b\", \"label\": \"benign\", \"note\": 1}\n",
+        )
+        .unwrap();
+        assert_eq!(l.get("a"), Some(Label::Malicious));
+        assert_eq!(l.get("b"), Some(Label::Benign));
+        assert_eq!(l.get("c"), None);
+        assert_eq!(l.count(Label::Malicious), 1);
+        assert_eq!(l.malicious_ids(), vec!["a"]);
+    }
+
+    #[test]
+    fn bad_lines_name_their_line() {
+        let e = Labels::from_jsonl("{\"eventID\": \"a\", \"label\": \"malicious\"}\n{\"eventID\": \"b\", \"label\": \"evil\"}")
+            .unwrap_err();
+        assert_eq!(e.line, 2);
+        let e = Labels::from_jsonl("not json").unwrap_err();
+        assert_eq!(e.line, 1);
+        let e = Labels::from_jsonl(
+            "{\"eventID\": \"a\", \"label\": \"malicious\"}\n{\"eventID\": \"a\", \"label\": \"benign\"}",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("both"), "{e}");
+    }
+}
