@@ -1,0 +1,37 @@
+//! Arbitrary bytes as a CloudTrail object (gzip or not, any shape): no panic, every record
+//! delivered is a JSON object within the size limit, and the statistics count what was
+//! delivered. Small limits keep bombs and huge lines cheap and exercise the limit paths.
+#![no_main]
+
+use cwfilter::trail::reader::{read_from, Item, ReadOptions};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let opts = ReadOptions {
+        max_file_bytes: 1 << 20,
+        max_buffer_bytes: 64 << 10,
+        max_event_bytes: 16 << 10,
+    };
+    let (mut records, mut oversize, mut errors) = (0u64, 0u64, 0u64);
+    let stats = read_from("fuzz", data, &opts, &mut |item| match item {
+        Item::Record { text, .. } => {
+            records += 1;
+            assert!(text.len() <= opts.max_event_bytes, "record over the limit");
+            let v: serde_json::Value =
+                serde_json::from_str(text).expect("a delivered record is JSON");
+            assert!(v.is_object(), "a delivered record is an object: {text:?}");
+        }
+        Item::Oversize { bytes, .. } => {
+            oversize += 1;
+            assert!(bytes > opts.max_event_bytes);
+        }
+        Item::Error(e) => {
+            errors += 1;
+            assert!(!e.message.is_empty());
+            assert_eq!(e.path, "fuzz");
+            let _ = e.to_string();
+        }
+    });
+    assert_eq!((stats.records, stats.oversize, stats.errors), (records, oversize, errors));
+    assert!(stats.bytes <= opts.max_file_bytes);
+});
