@@ -31,7 +31,11 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(e.pattern(), &*text);
             let pos = e.position();
             assert_eq!(pos.offset, span.start);
-            assert!(!e.to_string().contains('\n'), "Display is one line");
+            let line = e.to_string();
+            assert!(
+                !line.chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')),
+                "Display is one line without control characters: {line:?}"
+            );
             let _ = e.render();
         }
     }

@@ -63,7 +63,16 @@ fn describe(input: &str) -> String {
         None => "end of pattern".to_owned(),
         Some(c) if is_ws(c) => "whitespace".to_owned(),
         Some(_) => {
-            let token: String = input.chars().take_while(|c| !is_ws(*c)).take(20).collect();
+            // Invisible characters are escaped: messages stay on one line and never carry
+            // terminal control sequences from the pattern.
+            let mut token = String::new();
+            for c in input.chars().take_while(|c| !is_ws(*c)).take(20) {
+                if c.is_control() || c.is_whitespace() {
+                    token.extend(c.escape_debug());
+                } else {
+                    token.push(c);
+                }
+            }
             format!("`{token}`")
         }
     }
@@ -352,7 +361,7 @@ impl<'a> P<'a> {
             let cstart = start + 1 + at;
             let err = self.perr(
                 ErrorKind::InvalidRegexChar,
-                format!("`{c}` is not allowed in a CloudWatch regex"),
+                format!("{} is not allowed in a CloudWatch regex", char_name(c)),
                 cstart,
                 cstart + c.len_utf8(),
             );
@@ -360,7 +369,8 @@ impl<'a> P<'a> {
                 '(' | ')' => "CloudWatch regexes have no groups; match a literal parenthesis with \\x28 or \\x29".to_owned(),
                 c if !c.is_ascii() => "CloudWatch regexes take ASCII only; write other characters as a \\xhh escape or use `.`".to_owned(),
                 c => format!(
-                    "CloudWatch regexes allow letters, digits, space, `: _ # = @ / ; , -` and `^ $ ? [ ] {{ }} | \\ * + .`; write `{c}` as \\x{:02X}",
+                    "CloudWatch regexes allow letters, digits, space, `: _ # = @ / ; , -` and `^ $ ? [ ] {{ }} | \\ * + .`; write {} as \\x{:02X}",
+                    char_name(c),
                     c as u32
                 ),
             };
