@@ -75,10 +75,10 @@ fn every_parse_regression_passes_the_parse_target_checks() {
 
 /// Found by the `parse` target: a newline inside a `%regex%` was quoted raw into the error
 /// message (`` `\n` is not allowed ``), so the one-line `Display` of a `ParseError` spanned
-/// two lines. Root cause: the regex-character error formatted the character with `{c}`
-/// instead of the parser's `char_name`, which names invisible characters by code point; the
-/// generic "found `...`" token had the same flaw for control characters (an ESC from a
-/// config file could reach the terminal). Both now escape invisible characters.
+/// two lines. Root cause: messages quote pieces of the pattern verbatim, and nothing kept
+/// invisible characters out of them. Fixed in `ParseError::new` and `with_hint`, which now
+/// escape control and line-separator characters (the regex message also names the character
+/// by code point, as other messages do).
 #[test]
 fn regression_regex_newline_in_error_message() {
     let data = regression("parse", "regex-newline-in-message");
@@ -89,6 +89,19 @@ fn regression_regex_newline_in_error_message() {
         e.to_string(),
         "U+000A (an invisible character) is not allowed in a CloudWatch regex at line 1 column 24"
     );
+}
+
+/// Found by the `parse` target after the fix above: the term-pattern message ``Invalid
+/// character(s) in term `-\0\0\x16}` `` carried NULs and a control character raw. Same root
+/// cause; the fix in `ParseError::new` covers every message, so an ESC sequence in a pattern
+/// from a config file cannot reach the terminal through an error message either.
+#[test]
+fn regression_term_control_characters_in_error_message() {
+    let data = regression("parse", "term-control-chars-in-message");
+    check_parse(&data);
+    let e = parse(&String::from_utf8_lossy(&data)).unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidTermChar);
+    assert!(e.to_string().contains(r"`-\0\0\u{16}}`"), "{e}");
     let e = parse("{ $.a = \u{1b}[31m }").unwrap_err();
     assert!(e.to_string().contains(r"`\u{1b}[31m`"), "{e}");
 }

@@ -63,16 +63,7 @@ fn describe(input: &str) -> String {
         None => "end of pattern".to_owned(),
         Some(c) if is_ws(c) => "whitespace".to_owned(),
         Some(_) => {
-            // Invisible characters are escaped: messages stay on one line and never carry
-            // terminal control sequences from the pattern.
-            let mut token = String::new();
-            for c in input.chars().take_while(|c| !is_ws(*c)).take(20) {
-                if c.is_control() || c.is_whitespace() {
-                    token.extend(c.escape_debug());
-                } else {
-                    token.push(c);
-                }
-            }
+            let token: String = input.chars().take_while(|c| !is_ws(*c)).take(20).collect();
             format!("`{token}`")
         }
     }
