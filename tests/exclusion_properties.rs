@@ -99,15 +99,13 @@ fn any_value() -> BoxedStrategy<String> {
 }
 
 fn lists(value: BoxedStrategy<String>) -> impl Strategy<Value = ExclusionLists> {
-    prop::collection::vec((kind(), prop::collection::vec(value, 1..4)), 1..4).prop_map(
-        |entries| {
-            let mut lists = ExclusionLists::default();
-            for (kind, values) in entries {
-                lists.set(kind, values);
-            }
-            lists
-        },
-    )
+    prop::collection::vec((kind(), prop::collection::vec(value, 1..4)), 1..4).prop_map(|entries| {
+        let mut lists = ExclusionLists::default();
+        for (kind, values) in entries {
+            lists.set(kind, values);
+        }
+        lists
+    })
 }
 
 const BASE_CONDITIONS: &[&str] = &[
@@ -332,7 +330,10 @@ fn catalog_detectors_on_real_records() {
         }
     }
     assert!(checked > 1000, "only {checked} checks");
-    assert!(base_matches > 0, "no record matched any base pattern: a vacuous sweep");
+    assert!(
+        base_matches > 0,
+        "no record matched any base pattern: a vacuous sweep"
+    );
 }
 
 /// Known gap, kept visible: upstream quotes values with Go's `strconv.Quote`, which writes a
@@ -345,7 +346,11 @@ fn control_characters_in_exclusion_values_exclude_their_escaped_text() {
     let text = apply_clauses(r#"{ $.eventName = "X" }"#, &build_clauses(&lists));
     assert!(text.contains(r#"!= "a\tb""#), "{text}");
     let p = compile(&text).unwrap();
-    let event = |name: &str| serde_json::json!({"eventName": "X", "userIdentity": {"userName": name}});
-    assert!(p.matches_json(&event("a\tb")), "the real tab is not excluded");
+    let event =
+        |name: &str| serde_json::json!({"eventName": "X", "userIdentity": {"userName": name}});
+    assert!(
+        p.matches_json(&event("a\tb")),
+        "the real tab is not excluded"
+    );
     assert!(!p.matches_json(&event("a\\tb")), "the escaped text is");
 }

@@ -18,7 +18,14 @@ fn rec(day: u32, t: &str, user: &str, name: &str, ip: &str, id: &str) -> Value {
     })
 }
 
-fn det(key: &str, threshold: f64, period: u32, n: u32, m: u32, t: TreatMissingData) -> DetectorSpec {
+fn det(
+    key: &str,
+    threshold: f64,
+    period: u32,
+    n: u32,
+    m: u32,
+    t: TreatMissingData,
+) -> DetectorSpec {
     DetectorSpec {
         key: key.into(),
         alarm: AlarmSpec {
@@ -37,12 +44,23 @@ fn simple(key: &str, threshold: f64) -> DetectorSpec {
 }
 
 /// Replays `records`; `matcher(record, i)` says whether current detector `i` matched.
-fn replay(cfg: &ReplayConfig, records: &[Value], matcher: impl Fn(&Value, usize) -> bool) -> Report {
+fn replay(
+    cfg: &ReplayConfig,
+    records: &[Value],
+    matcher: impl Fn(&Value, usize) -> bool,
+) -> Report {
     let mut acc = Accumulator::new(cfg);
     acc.add_file();
     for r in records {
         let cur: Vec<bool> = (0..cfg.detectors.len()).map(|i| matcher(r, i)).collect();
-        acc.observe(cfg, r, &Verdicts { current: &cur, ..Verdicts::default() });
+        acc.observe(
+            cfg,
+            r,
+            &Verdicts {
+                current: &cur,
+                ..Verdicts::default()
+            },
+        );
     }
     acc.finish(cfg)
 }
@@ -67,10 +85,17 @@ fn adjacent_buckets_form_one_fire_and_days_are_by_firing_bucket() {
     let d = &r.detectors[0];
     assert_eq!(d.matched, 6);
     assert_eq!(d.fires, 3);
-    assert_eq!(d.fires_by_day, [("2024-01-01".to_string(), 3)].into_iter().collect());
+    assert_eq!(
+        d.fires_by_day,
+        [("2024-01-01".to_string(), 3)].into_iter().collect()
+    );
     assert_eq!(
         d.fire_times,
-        ["2024-01-01T00:00:00Z", "2024-01-01T00:20:00Z", "2024-01-01T23:55:00Z"]
+        [
+            "2024-01-01T00:00:00Z",
+            "2024-01-01T00:20:00Z",
+            "2024-01-01T23:55:00Z"
+        ]
     );
     assert_eq!(r.inputs.events, 7);
     assert_eq!(r.summary.matched_events, 6);
@@ -88,9 +113,15 @@ fn fires_are_dated_by_the_day_of_the_transition() {
         rec(3, "00:00:00", "u", "X", "ip", "d"),
     ];
     let r = replay(&cfg, &records, |_, _| true);
-    let days: Vec<(&str, u64)> =
-        r.detectors[0].fires_by_day.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-    assert_eq!(days, [("2024-01-01", 1), ("2024-01-02", 1), ("2024-01-03", 1)]);
+    let days: Vec<(&str, u64)> = r.detectors[0]
+        .fires_by_day
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
+    assert_eq!(
+        days,
+        [("2024-01-01", 1), ("2024-01-02", 1), ("2024-01-03", 1)]
+    );
 }
 
 #[test]
@@ -99,37 +130,91 @@ fn threshold_ten_counts_per_bucket_not_per_run() {
     let mut records = Vec::new();
     // 9 in [01:00, 01:05): no fire.
     for s in 0..9 {
-        records.push(rec(3, &format!("01:00:{s:02}"), "u", "X", "ip", &format!("a{s}")));
+        records.push(rec(
+            3,
+            &format!("01:00:{s:02}"),
+            "u",
+            "X",
+            "ip",
+            &format!("a{s}"),
+        ));
     }
     // 6 + 6 straddling 02:05: adjacent buckets, neither reaches 10: no fire.
     for s in 0..6 {
-        records.push(rec(3, &format!("02:04:{s:02}"), "u", "X", "ip", &format!("b{s}")));
-        records.push(rec(3, &format!("02:05:{s:02}"), "u", "X", "ip", &format!("c{s}")));
+        records.push(rec(
+            3,
+            &format!("02:04:{s:02}"),
+            "u",
+            "X",
+            "ip",
+            &format!("b{s}"),
+        ));
+        records.push(rec(
+            3,
+            &format!("02:05:{s:02}"),
+            "u",
+            "X",
+            "ip",
+            &format!("c{s}"),
+        ));
     }
     // Exactly 10 in [03:00, 03:05): one fire.
     for s in 0..10 {
-        records.push(rec(3, &format!("03:01:{s:02}"), "u", "X", "ip", &format!("d{s}")));
+        records.push(rec(
+            3,
+            &format!("03:01:{s:02}"),
+            "u",
+            "X",
+            "ip",
+            &format!("d{s}"),
+        ));
     }
     // 25 over [04:00, 04:10): two breaching adjacent buckets, one fire.
     for s in 0..25 {
-        records.push(rec(3, &format!("04:0{}:{:02}", s / 3, s), "u", "X", "ip", &format!("e{s}")));
+        records.push(rec(
+            3,
+            &format!("04:0{}:{:02}", s / 3, s),
+            "u",
+            "X",
+            "ip",
+            &format!("e{s}"),
+        ));
     }
     let r = replay(&cfg, &records, |_, _| true);
     let d = &r.detectors[0];
     assert_eq!(d.matched, 9 + 12 + 10 + 25);
     assert_eq!(d.fires, 2);
-    assert_eq!(d.fire_times, ["2024-01-03T03:00:00Z", "2024-01-03T04:00:00Z"]);
+    assert_eq!(
+        d.fire_times,
+        ["2024-01-03T03:00:00Z", "2024-01-03T04:00:00Z"]
+    );
 }
 
 #[test]
 fn two_of_three_periods() {
-    let cfg = ReplayConfig::new(vec![det("m", 1.0, 300, 3, 2, TreatMissingData::NotBreaching)]);
+    let cfg = ReplayConfig::new(vec![det(
+        "m",
+        1.0,
+        300,
+        3,
+        2,
+        TreatMissingData::NotBreaching,
+    )]);
     let at = |t: &str| rec(5, t, "u", "X", "ip", t);
     // Breaching buckets 0 (00:00) and 2 (00:10): 2 of 3 at bucket 2 -> fire at 00:10.
     // Bucket 10 (00:50) alone: 1 of 3. Buckets 20, 21 (01:40, 01:45): fire at 01:45.
-    let records = vec![at("00:00:01"), at("00:10:00"), at("00:50:00"), at("01:40:00"), at("01:45:00")];
+    let records = vec![
+        at("00:00:01"),
+        at("00:10:00"),
+        at("00:50:00"),
+        at("01:40:00"),
+        at("01:45:00"),
+    ];
     let r = replay(&cfg, &records, |_, _| true);
-    assert_eq!(r.detectors[0].fire_times, ["2024-01-05T00:10:00Z", "2024-01-05T01:45:00Z"]);
+    assert_eq!(
+        r.detectors[0].fire_times,
+        ["2024-01-05T00:10:00Z", "2024-01-05T01:45:00Z"]
+    );
 }
 
 #[test]
@@ -181,10 +266,16 @@ fn inputs_count_oversize_and_errors() {
     acc.add_error("z.json.gz", None, "not gzip");
     acc.add_error("a.jsonl", Some(3), "expected a JSON object");
     let r0 = rec(1, "00:00:00", "u", "X", "ip", "a");
-    let verdicts = Verdicts { current: &[false, false], ..Verdicts::default() };
+    let verdicts = Verdicts {
+        current: &[false, false],
+        ..Verdicts::default()
+    };
     assert_eq!(acc.observe(&cfg, &r0, &verdicts), Observed::Counted);
     let r = acc.finish(&cfg);
-    assert_eq!((r.inputs.files, r.inputs.events, r.inputs.oversize_skipped), (2, 2, 1));
+    assert_eq!(
+        (r.inputs.files, r.inputs.events, r.inputs.oversize_skipped),
+        (2, 2, 1)
+    );
     assert_eq!(r.inputs.error_count, 2);
     assert_eq!(r.inputs.errors[0].path, "a.jsonl");
     assert_eq!(r.inputs.errors[0].line, Some(3));
@@ -197,7 +288,10 @@ fn inputs_count_oversize_and_errors() {
     for k in ["files", "events", "oversize_skipped", "errors"] {
         assert!(v["inputs"].get(k).is_some(), "{k}");
     }
-    assert_eq!(v["inputs"]["errors"][1], json!({"path": "z.json.gz", "message": "not gzip"}));
+    assert_eq!(
+        v["inputs"]["errors"][1],
+        json!({"path": "z.json.gz", "message": "not gzip"})
+    );
     assert!(v["window"].get("start").is_some() && v["window"].get("end").is_some());
     for k in ["key", "matched", "fires", "fires_by_day", "top_principals"] {
         assert!(v["detectors"][0].get(k).is_some(), "{k}");
@@ -216,7 +310,14 @@ fn attribution_by_matched_and_by_fires() {
     }
     // bob: 3 events in one bucket with 1 of carol's -> a fire at 12:00 (4 events).
     for s in 0..3 {
-        records.push(rec(1, &format!("12:00:0{s}"), "bob", "PutY", "10.0.0.2", &format!("b{s}")));
+        records.push(rec(
+            1,
+            &format!("12:00:0{s}"),
+            "bob",
+            "PutY",
+            "10.0.0.2",
+            &format!("b{s}"),
+        ));
     }
     records.push(rec(1, "12:01:00", "carol", "GetX", "10.0.0.3", "c0"));
     let r = replay(&cfg, &records, |_, _| true);
@@ -227,12 +328,22 @@ fn attribution_by_matched_and_by_fires() {
         .iter()
         .map(|p| (p.principal.as_str(), p.matched, p.fires, p.fire_events))
         .collect();
-    assert_eq!(p, [("alice", 5, 0, 0), ("bob", 3, 1, 3), ("carol", 1, 1, 1)]);
+    assert_eq!(
+        p,
+        [("alice", 5, 0, 0), ("bob", 3, 1, 3), ("carol", 1, 1, 1)]
+    );
     assert_eq!(d.top_principals[0].identity_type, "IAMUser");
-    let pf: Vec<&str> = d.top_principals_by_fires.iter().map(|p| p.principal.as_str()).collect();
+    let pf: Vec<&str> = d
+        .top_principals_by_fires
+        .iter()
+        .map(|p| p.principal.as_str())
+        .collect();
     assert_eq!(pf, ["bob", "carol"]);
-    let names: Vec<(&str, u64)> =
-        d.top_event_names.iter().map(|e| (e.event_name.as_str(), e.matched)).collect();
+    let names: Vec<(&str, u64)> = d
+        .top_event_names
+        .iter()
+        .map(|e| (e.event_name.as_str(), e.matched))
+        .collect();
     assert_eq!(names, [("GetX", 6), ("PutY", 3)]);
     assert_eq!(d.top_event_names_by_fires[0].event_name, "PutY");
     assert_eq!(d.top_source_ips[0].source_ip, "10.0.0.1");
@@ -249,8 +360,11 @@ fn distinct_values_beyond_the_cap_go_to_other() {
         .map(|(i, u)| rec(1, &format!("0{i}:00:00"), u, "X", "ip", &format!("e{i}")))
         .collect();
     let r = replay(&cfg, &records, |_, _| true);
-    let p: Vec<(&str, u64)> =
-        r.detectors[0].top_principals.iter().map(|p| (p.principal.as_str(), p.matched)).collect();
+    let p: Vec<(&str, u64)> = r.detectors[0]
+        .top_principals
+        .iter()
+        .map(|p| (p.principal.as_str(), p.matched))
+        .collect();
     assert_eq!(p, [("u1", 2), ("u2", 1), ("(other)", 2)]);
 }
 
@@ -273,14 +387,17 @@ fn labels_split_fires_and_name_missed_incidents() {
         ("ok1", Label::Benign),
     ]));
     let records = vec![
-        rec(1, "01:00:00", "admin", "A", "ip", "ok1"),     // a: false fire
+        rec(1, "01:00:00", "admin", "A", "ip", "ok1"), // a: false fire
         rec(1, "02:00:00", "mallory", "A", "ip", "evil1"), // a: true fire
         rec(1, "03:00:00", "mallory", "B", "ip", "evil2"), // b matches, threshold 2: no fire
         rec(1, "04:00:00", "mallory", "C", "ip", "evil3"), // nobody matches
     ];
     let r = replay(&cfg, &records, |r, i| name_is(r, ["A", "B"][i]));
     let a = &r.detectors[0];
-    assert_eq!((a.fires, a.true_fires, a.false_fires), (2, Some(1), Some(1)));
+    assert_eq!(
+        (a.fires, a.true_fires, a.false_fires),
+        (2, Some(1), Some(1))
+    );
     assert_eq!(a.false_positive_rate, Some(0.5));
     let b = &r.detectors[1];
     assert_eq!(
@@ -289,19 +406,26 @@ fn labels_split_fires_and_name_missed_incidents() {
     );
     assert_eq!(r.summary.false_positive_rate, Some(0.5));
     let missed = r.missed_incidents.as_ref().unwrap();
-    let ids: Vec<(&str, Vec<String>)> =
-        missed.iter().map(|i| (i.event_id.as_str(), i.matched_by.clone())).collect();
+    let ids: Vec<(&str, Vec<String>)> = missed
+        .iter()
+        .map(|i| (i.event_id.as_str(), i.matched_by.clone()))
+        .collect();
     assert_eq!(ids, [("evil2", vec!["b".to_string()]), ("evil3", vec![])]);
     assert_eq!(missed[0].principal, "mallory");
     let l = r.labels.as_ref().unwrap();
-    assert_eq!((l.malicious, l.benign, l.malicious_seen, l.benign_seen), (4, 1, 3, 1));
+    assert_eq!(
+        (l.malicious, l.benign, l.malicious_seen, l.benign_seen),
+        (4, 1, 3, 1)
+    );
     assert_eq!(l.malicious_not_seen, ["ghost"]);
 }
 
 #[test]
 fn without_labels_rates_are_unknown() {
     let cfg = ReplayConfig::new(vec![simple("a", 1.0)]);
-    let r = replay(&cfg, &[rec(1, "01:00:00", "u", "A", "ip", "x")], |_, _| true);
+    let r = replay(&cfg, &[rec(1, "01:00:00", "u", "A", "ip", "x")], |_, _| {
+        true
+    });
     assert_eq!(r.detectors[0].fires, 1);
     assert_eq!(r.detectors[0].true_fires, None);
     assert_eq!(r.summary.false_positive_rate, None);
@@ -311,11 +435,19 @@ fn without_labels_rates_are_unknown() {
 #[test]
 fn a_malicious_event_anywhere_in_the_alarm_window_makes_a_true_fire() {
     // 2 of 3: the malicious event is in the first breaching period, the fire in the second.
-    let mut cfg =
-        ReplayConfig::new(vec![det("d", 1.0, 300, 3, 2, TreatMissingData::NotBreaching)]);
+    let mut cfg = ReplayConfig::new(vec![det(
+        "d",
+        1.0,
+        300,
+        3,
+        2,
+        TreatMissingData::NotBreaching,
+    )]);
     cfg.labels = Some(labels(&[("bad", Label::Malicious)]));
-    let records =
-        vec![rec(1, "00:00:00", "m", "X", "ip", "bad"), rec(1, "00:10:00", "m", "X", "ip", "x")];
+    let records = vec![
+        rec(1, "00:00:00", "m", "X", "ip", "bad"),
+        rec(1, "00:10:00", "m", "X", "ip", "x"),
+    ];
     let r = replay(&cfg, &records, |_, _| true);
     assert_eq!(r.detectors[0].fires, 1);
     assert_eq!(r.detectors[0].true_fires, Some(1));
@@ -325,10 +457,16 @@ fn a_malicious_event_anywhere_in_the_alarm_window_makes_a_true_fire() {
 #[test]
 fn what_if_diff_with_exclusions_and_labels() {
     let mut current = simple("ct", 1.0);
-    current.exclusions = vec!["excludeUsers: ci-bot".into(), "excludeEventNames: Noop".into()];
+    current.exclusions = vec![
+        "excludeUsers: ci-bot".into(),
+        "excludeEventNames: Noop".into(),
+    ];
     let mut cfg = ReplayConfig::new(vec![current, simple("fresh", 1.0)]);
     cfg.baseline = Some(vec![simple("ct", 1.0), simple("old", 1.0)]);
-    cfg.labels = Some(labels(&[("evil", Label::Malicious), ("evil2", Label::Malicious)]));
+    cfg.labels = Some(labels(&[
+        ("evil", Label::Malicious),
+        ("evil2", Label::Malicious),
+    ]));
     // Baseline "ct" matches everything; current "ct" excludes ci-bot.
     let records = vec![
         rec(1, "01:00:00", "ci-bot", "X", "ip", "b1"),
@@ -342,14 +480,25 @@ fn what_if_diff_with_exclusions_and_labels() {
         let cur = [!bot, false];
         let base = [true, r["eventID"] == "b1"];
         let excl = [u64::from(bot), 0];
-        acc.observe(&cfg, r, &Verdicts { current: &cur, baseline: &base, excluded_by: &excl });
+        acc.observe(
+            &cfg,
+            r,
+            &Verdicts {
+                current: &cur,
+                baseline: &base,
+                excluded_by: &excl,
+            },
+        );
     }
     let r = acc.finish(&cfg);
     let ct = &r.detectors[0];
     assert_eq!((ct.matched, ct.fires), (1, 1));
     let b = ct.baseline.as_ref().unwrap();
     assert!(b.enabled);
-    assert_eq!((b.matched, b.fires, b.true_fires, b.false_fires), (4, 4, Some(2), Some(2)));
+    assert_eq!(
+        (b.matched, b.fires, b.true_fires, b.false_fires),
+        (4, 4, Some(2), Some(2))
+    );
     assert_eq!(ct.removed_by_exclusions, 3);
     assert_eq!(ct.exclusions[0].removed, 3);
     assert_eq!(ct.exclusions[1].removed, 0);
@@ -357,13 +506,21 @@ fn what_if_diff_with_exclusions_and_labels() {
     assert!(!fresh.baseline.as_ref().unwrap().enabled);
     let w = r.what_if.as_ref().unwrap();
     assert_eq!(w.baseline_only.len(), 1);
-    assert_eq!((w.baseline_only[0].key.as_str(), w.baseline_only[0].fires), ("old", 1));
+    assert_eq!(
+        (w.baseline_only[0].key.as_str(), w.baseline_only[0].fires),
+        ("old", 1)
+    );
     assert_eq!(w.new_detectors, ["fresh"]);
     assert_eq!((w.baseline_fires, w.current_fires), (5, 1));
     // Baseline false fires: ct 2 (b1, b2) + old 1 (b1) = 3; current: 0.
     assert_eq!(w.false_fires_removed, Some(3));
-    let lost: Vec<&str> =
-        w.lost_incidents.as_ref().unwrap().iter().map(|i| i.event_id.as_str()).collect();
+    let lost: Vec<&str> = w
+        .lost_incidents
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|i| i.event_id.as_str())
+        .collect();
     assert_eq!(lost, ["evil2"]);
     assert_eq!(w.gained_incidents.as_ref().unwrap().len(), 0);
     assert_eq!(w.unused_exclusions.len(), 1);
@@ -381,7 +538,14 @@ fn merged_accumulators_equal_one_pass() {
     let records: Vec<Value> = (0..40)
         .map(|i| {
             let t = format!("0{}:{:02}:00", i % 7, (i * 7) % 60);
-            rec(1 + i % 3, &t, &format!("u{}", i % 5), "X", "ip", &format!("e{i}"))
+            rec(
+                1 + i % 3,
+                &t,
+                &format!("u{}", i % 5),
+                "X",
+                "ip",
+                &format!("e{i}"),
+            )
         })
         .collect();
     let matcher = |r: &Value, i: usize| i == 0 || r["userIdentity"]["userName"] != "u1";
@@ -392,7 +556,14 @@ fn merged_accumulators_equal_one_pass() {
         let mut part = Accumulator::new(&cfg);
         for r in chunk {
             let cur: Vec<bool> = (0..3).map(|i| matcher(r, i)).collect();
-            part.observe(&cfg, r, &Verdicts { current: &cur, ..Verdicts::default() });
+            part.observe(
+                &cfg,
+                r,
+                &Verdicts {
+                    current: &cur,
+                    ..Verdicts::default()
+                },
+            );
         }
         acc.merge(part);
     }

@@ -37,10 +37,19 @@ fn reference(spec: &AlarmSpec, sums: &BTreeMap<i64, u64>, first: i64, last: i64)
     for b in first..=last {
         let window: Vec<Option<u64>> = (b - n + 1..=b).map(|i| sums.get(&i).copied()).collect();
         let present = window.iter().flatten().count() as u64;
-        let breaching =
-            window.iter().flatten().filter(|&&s| s as f64 >= spec.threshold).count() as u64;
+        let breaching = window
+            .iter()
+            .flatten()
+            .filter(|&&s| s as f64 >= spec.threshold)
+            .count() as u64;
         let missing = n as u64 - present;
-        let alarm = |yes: bool| if yes { AlarmState::Alarm } else { AlarmState::Ok };
+        let alarm = |yes: bool| {
+            if yes {
+                AlarmState::Alarm
+            } else {
+                AlarmState::Ok
+            }
+        };
         let next = match spec.treat_missing_data {
             TreatMissingData::NotBreaching => alarm(breaching >= m),
             TreatMissingData::Breaching => alarm(breaching + missing >= m),
@@ -115,7 +124,10 @@ fn raising_the_threshold_can_split_a_run() {
     let low = evaluate(&AlarmSpec::new(1.0, 60, 1), &sums, 0, 5);
     let high = evaluate(&AlarmSpec::new(2.0, 60, 1), &sums, 0, 5);
     assert_eq!(low, vec![AlarmRun { start: 1, end: 3 }]);
-    assert_eq!(high, vec![AlarmRun { start: 1, end: 1 }, AlarmRun { start: 3, end: 3 }]);
+    assert_eq!(
+        high,
+        vec![AlarmRun { start: 1, end: 1 }, AlarmRun { start: 3, end: 3 }]
+    );
 }
 
 fn record(minute: u32, user: u8, id: usize) -> Value {
@@ -150,7 +162,10 @@ fn config() -> ReplayConfig {
 fn verdicts(r: &Value) -> ([bool; 3], [u64; 3]) {
     let user = r["userIdentity"]["userName"].as_str().unwrap_or("");
     let digit = user.bytes().last().unwrap_or(b'0') - b'0';
-    ([digit % 2 == 0, true, digit < 3], [u64::from(digit == 4), 0, 0])
+    (
+        [digit % 2 == 0, true, digit < 3],
+        [u64::from(digit == 4), 0, 0],
+    )
 }
 
 fn run(cfg: &ReplayConfig, records: &[Value], chunk: usize) -> Report {
@@ -159,7 +174,15 @@ fn run(cfg: &ReplayConfig, records: &[Value], chunk: usize) -> Report {
         let mut acc = Accumulator::new(cfg);
         for r in part {
             let (cur, excl) = verdicts(r);
-            acc.observe(cfg, r, &Verdicts { current: &cur, excluded_by: &excl, ..Verdicts::default() });
+            acc.observe(
+                cfg,
+                r,
+                &Verdicts {
+                    current: &cur,
+                    excluded_by: &excl,
+                    ..Verdicts::default()
+                },
+            );
         }
         total.merge(acc);
     }

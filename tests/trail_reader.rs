@@ -222,7 +222,11 @@ fn oversize_records_are_counted_not_yielded() {
     );
     // Pretty-printing whitespace does not count: CloudWatch receives compact JSON.
     let pretty = dir.join("pretty.json");
-    let spaced = format!("{{\n{}\"a\": \"{}\"\n}}", " ".repeat(100), "z".repeat(262_000));
+    let spaced = format!(
+        "{{\n{}\"a\": \"{}\"\n}}",
+        " ".repeat(100),
+        "z".repeat(262_000)
+    );
     std::fs::write(&pretty, &spaced).unwrap();
     let (_, stats) = read_input_to_vec(&Input::File(pretty), &ReadOptions::default());
     assert_eq!((stats.records, stats.oversize), (1, 0));
@@ -276,18 +280,11 @@ fn long_lines_over_the_buffer_limit_are_skipped() {
 #[test]
 fn deep_nesting_does_not_overflow_the_stack() {
     let depth = 200_000;
-    let text = format!(
-        "{{\"a\":{}1{}}}\n",
-        "[".repeat(depth),
-        "]".repeat(depth)
-    );
+    let text = format!("{{\"a\":{}1{}}}\n", "[".repeat(depth), "]".repeat(depth));
     let mut items = Vec::new();
-    read_from(
-        "deep",
-        text.as_bytes(),
-        &ReadOptions::default(),
-        &mut |i| items.push(OwnedItem::from(i)),
-    );
+    read_from("deep", text.as_bytes(), &ReadOptions::default(), &mut |i| {
+        items.push(OwnedItem::from(i))
+    });
     // Too big to be delivered to CloudWatch, and no crash on the way.
     assert!(matches!(items[..], [OwnedItem::Oversize { .. }]));
     let unclosed = "[".repeat(depth);
@@ -366,9 +363,12 @@ fn envelopes_with_bad_members_report_each_member() {
 {"Records": 5}
 "#;
     let mut items = Vec::new();
-    read_from("mixed", text.as_bytes(), &ReadOptions::default(), &mut |i| {
-        items.push(OwnedItem::from(i))
-    });
+    read_from(
+        "mixed",
+        text.as_bytes(),
+        &ReadOptions::default(),
+        &mut |i| items.push(OwnedItem::from(i)),
+    );
     let texts: Vec<String> = items
         .iter()
         .filter_map(|i| match i {
@@ -390,10 +390,7 @@ fn envelopes_with_bad_members_report_each_member() {
 }
 
 fn tempdir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "cwfilter-reader-{tag}-{}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("cwfilter-reader-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -410,7 +407,13 @@ fn event_time_is_read_from_raw_text() {
         record_event_time(r#"{"eventTime":"2025-03-26 17:22:33.000000000"}"#),
         Some(1_743_009_753)
     );
-    assert_eq!(record_event_time(r#"{"eventTime":"\u0032023-07-10T11:42:18Z"}"#), Some(1_688_989_338));
+    assert_eq!(
+        record_event_time(r#"{"eventTime":"\u0032023-07-10T11:42:18Z"}"#),
+        Some(1_688_989_338)
+    );
     assert_eq!(record_event_time(r#"{"eventTime":12}"#), None);
-    assert_eq!(record_event_time(r#"{"@timestamp":"2023-07-10T11:42:18Z"}"#), None);
+    assert_eq!(
+        record_event_time(r#"{"@timestamp":"2023-07-10T11:42:18Z"}"#),
+        None
+    );
 }

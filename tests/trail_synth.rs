@@ -21,7 +21,11 @@ fn small(seed: u64) -> SynthConfig {
         days: 1,
         events_per_day: 2_000,
         seed,
-        regions: vec!["us-east-1".into(), "eu-west-1".into(), "ap-southeast-2".into()],
+        regions: vec![
+            "us-east-1".into(),
+            "eu-west-1".into(),
+            "ap-southeast-2".into(),
+        ],
         ..SynthConfig::default()
     }
 }
@@ -36,7 +40,10 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                files.insert(p.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&p).unwrap());
+                files.insert(
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                );
             }
         }
     }
@@ -49,7 +56,9 @@ fn records(dir: &Path) -> Vec<(Value, i64, PathBuf)> {
     assert!(found.errors.is_empty());
     let mut out = Vec::new();
     for input in &found.inputs {
-        let Input::File(path) = input else { unreachable!() };
+        let Input::File(path) = input else {
+            unreachable!()
+        };
         if path.ends_with("labels.jsonl") {
             continue;
         }
@@ -72,14 +81,20 @@ fn same_seed_same_bytes_different_seed_different_trail() {
     let (a, b, c) = (tempdir("det-a"), tempdir("det-b"), tempdir("det-c"));
     let sa = write_trail(&small(7), &a).unwrap();
     // Another thread count must not change a byte.
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
     let sb = pool.install(|| write_trail(&small(7), &b).unwrap());
     write_trail(&small(8), &c).unwrap();
     assert_eq!(sa, sb);
     let (snap_a, snap_b, snap_c) = (snapshot(&a), snapshot(&b), snapshot(&c));
     assert!(snap_a.len() > 400);
     assert!(snap_a == snap_b, "same seed wrote different files");
-    assert_ne!(snap_a.keys().collect::<Vec<_>>(), snap_c.keys().collect::<Vec<_>>());
+    assert_ne!(
+        snap_a.keys().collect::<Vec<_>>(),
+        snap_c.keys().collect::<Vec<_>>()
+    );
     for d in [a, b, c] {
         std::fs::remove_dir_all(d).unwrap();
     }
@@ -93,14 +108,22 @@ fn layout_is_cloudtrail_s3_keys_of_five_minutes() {
     let paths = object_paths(&dir).unwrap();
     assert_eq!(paths.len() as u64, summary.files);
     for path in &paths {
-        let rel = path.strip_prefix(&dir).unwrap().to_str().unwrap().to_string();
+        let rel = path
+            .strip_prefix(&dir)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
         let parts: Vec<&str> = rel.split('/').collect();
         assert_eq!(parts.len(), 8, "{rel}");
         assert_eq!(&parts[..3], &["AWSLogs", "123456789012", "CloudTrail"]);
         let region = parts[3];
         assert!(cfg.regions.iter().any(|r| r == region), "{rel}");
         let name = parts[7];
-        let prefix = format!("123456789012_CloudTrail_{region}_{}{}{}T", parts[4], parts[5], parts[6]);
+        let prefix = format!(
+            "123456789012_CloudTrail_{region}_{}{}{}T",
+            parts[4], parts[5], parts[6]
+        );
         assert!(name.starts_with(&prefix), "{rel}");
         assert!(name.ends_with(".json.gz"));
         let suffix = &name[prefix.len() + 5..name.len() - 8];
@@ -126,7 +149,12 @@ fn layout_is_cloudtrail_s3_keys_of_five_minutes() {
         assert!(t < file_time && t >= file_time - 300, "{name}: {t}");
         assert_eq!(
             rec["awsRegion"].as_str().unwrap(),
-            path.components().nth_back(4).unwrap().as_os_str().to_str().unwrap()
+            path.components()
+                .nth_back(4)
+                .unwrap()
+                .as_os_str()
+                .to_str()
+                .unwrap()
         );
     }
     std::fs::remove_dir_all(dir).unwrap();
@@ -142,9 +170,22 @@ fn records_look_like_cloudtrail() {
     let mut seen = BTreeSet::new();
     for (rec, _, _) in &recs {
         for field in [
-            "eventVersion", "userIdentity", "eventTime", "eventSource", "eventName", "awsRegion",
-            "sourceIPAddress", "userAgent", "requestParameters", "responseElements", "requestID",
-            "eventID", "readOnly", "eventType", "managementEvent", "recipientAccountId",
+            "eventVersion",
+            "userIdentity",
+            "eventTime",
+            "eventSource",
+            "eventName",
+            "awsRegion",
+            "sourceIPAddress",
+            "userAgent",
+            "requestParameters",
+            "responseElements",
+            "requestID",
+            "eventID",
+            "readOnly",
+            "eventType",
+            "managementEvent",
+            "recipientAccountId",
             "eventCategory",
         ] {
             assert!(rec.get(field).is_some(), "missing {field}: {rec}");
@@ -156,7 +197,11 @@ fn records_look_like_cloudtrail() {
         let failed = rec["errorMessage"].is_string();
         let login_failure = rec["responseElements"]["ConsoleLogin"] == "Failure";
         assert!(rec.get("errorCode").is_none() || failed);
-        assert_eq!(failed, rec.get("errorCode").is_some() || login_failure, "{rec}");
+        assert_eq!(
+            failed,
+            rec.get("errorCode").is_some() || login_failure,
+            "{rec}"
+        );
         let ui = &rec["userIdentity"];
         types.insert(ui["type"].as_str().unwrap().to_string());
         if ui["type"] == "AssumedRole" {
@@ -174,7 +219,13 @@ fn records_look_like_cloudtrail() {
     for t in ["AssumedRole", "IAMUser", "AWSService", "Root", "AWSAccount"] {
         assert!(types.contains(t), "no {t} identity");
     }
-    for name in ["ConsoleLogin", "PutRolePolicy", "AuthorizeSecurityGroupIngress", "CreateRoute", "AssumeRole"] {
+    for name in [
+        "ConsoleLogin",
+        "PutRolePolicy",
+        "AuthorizeSecurityGroupIngress",
+        "CreateRoute",
+        "AssumeRole",
+    ] {
         assert!(seen.contains(name), "no {name}");
     }
     let denied = recs
@@ -209,7 +260,9 @@ fn labels_name_exactly_the_planted_events() {
     let mut malicious = BTreeSet::new();
     for l in &labels {
         let id = l["eventID"].as_str().unwrap();
-        let rec = by_id.get(id).unwrap_or_else(|| panic!("label for unknown event {id}"));
+        let rec = by_id
+            .get(id)
+            .unwrap_or_else(|| panic!("label for unknown event {id}"));
         if l["label"] == "malicious" {
             malicious.insert(rec["eventName"].as_str().unwrap().to_string());
         } else {
@@ -219,9 +272,18 @@ fn labels_name_exactly_the_planted_events() {
     }
     // Every incident kind shows up with its signature events, labelled malicious.
     for name in [
-        "ConsoleLogin", "CreateAccessKey", "DeleteDetector", "StopLogging", "CreateFunctionUrlConfig",
-        "ScheduleKeyDeletion", "DisableKey", "AttachUserPolicy", "PutBucketPublicAccessBlock",
-        "DisableSecurityHub", "StopConfigurationRecorder", "ListObjects",
+        "ConsoleLogin",
+        "CreateAccessKey",
+        "DeleteDetector",
+        "StopLogging",
+        "CreateFunctionUrlConfig",
+        "ScheduleKeyDeletion",
+        "DisableKey",
+        "AttachUserPolicy",
+        "PutBucketPublicAccessBlock",
+        "DisableSecurityHub",
+        "StopConfigurationRecorder",
+        "ListObjects",
     ] {
         assert!(malicious.contains(name), "no malicious {name}");
     }
@@ -244,7 +306,10 @@ fn labels_name_exactly_the_planted_events() {
 #[test]
 fn noise_only_has_no_malicious_labels_and_exact_volume() {
     let dir = tempdir("noise");
-    let cfg = SynthConfig { incidents: false, ..small(2) };
+    let cfg = SynthConfig {
+        incidents: false,
+        ..small(2)
+    };
     let summary = write_trail(&cfg, &dir).unwrap();
     assert_eq!(summary.events, 2_000);
     assert_eq!(summary.malicious, 0);
@@ -256,14 +321,25 @@ fn noise_only_has_no_malicious_labels_and_exact_volume() {
 fn incidents_land_in_their_slot() {
     let cfg = small(4);
     let plan = plan_incidents(&cfg);
-    let inc = plan.iter().find(|p| p.kind == IncidentKind::FailedConsoleLogins).unwrap();
+    let inc = plan
+        .iter()
+        .find(|p| p.kind == IncidentKind::FailedConsoleLogins)
+        .unwrap();
     let out = generate_slot(&cfg, inc.slot, &plan);
-    let malicious = out.labels.iter().filter(|(_, l)| *l == Label::Malicious).count();
+    let malicious = out
+        .labels
+        .iter()
+        .filter(|(_, l)| *l == Label::Malicious)
+        .count();
     assert!(malicious >= 12, "{malicious}");
     let text: String = out
         .objects
         .iter()
         .map(|o| String::from_utf8(o.json.clone()).unwrap())
         .collect();
-    assert!(text.matches("\"errorMessage\":\"Failed authentication\"").count() >= 12);
+    assert!(
+        text.matches("\"errorMessage\":\"Failed authentication\"")
+            .count()
+            >= 12
+    );
 }

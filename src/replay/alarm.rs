@@ -49,7 +49,10 @@ impl AlarmSpec {
     /// Checks the values the simulation depends on (CloudWatch rejects the same alarms).
     pub fn validate(&self) -> Result<(), String> {
         if !self.threshold.is_finite() {
-            return Err(format!("threshold {} is not a finite number", self.threshold));
+            return Err(format!(
+                "threshold {} is not a finite number",
+                self.threshold
+            ));
         }
         if self.period == 0 {
             return Err("period must be at least 1 second".into());
@@ -106,9 +109,17 @@ pub struct AlarmRun {
 ///
 /// The alarm starts in INSUFFICIENT_DATA; periods before `first` have no data. Returns the runs of
 /// ALARM in order; each run's `start` is a fire.
-pub fn evaluate(spec: &AlarmSpec, sums: &BTreeMap<i64, u64>, first: i64, last: i64) -> Vec<AlarmRun> {
+pub fn evaluate(
+    spec: &AlarmSpec,
+    sums: &BTreeMap<i64, u64>,
+    first: i64,
+    last: i64,
+) -> Vec<AlarmRun> {
     let n = i64::from(spec.evaluation_periods.max(1));
-    let m = u64::from(spec.datapoints_to_alarm.clamp(1, spec.evaluation_periods.max(1)));
+    let m = u64::from(
+        spec.datapoints_to_alarm
+            .clamp(1, spec.evaluation_periods.max(1)),
+    );
     let mut runs = Vec::new();
     let mut state = AlarmState::InsufficientData;
     let mut run_start: Option<i64> = None;
@@ -192,7 +203,10 @@ mod tests {
         let runs = evaluate(&s, &sums(&[(10, 1), (11, 3), (12, 1), (14, 2)]), 0, 20);
         assert_eq!(
             runs,
-            vec![AlarmRun { start: 10, end: 12 }, AlarmRun { start: 14, end: 14 }]
+            vec![
+                AlarmRun { start: 10, end: 12 },
+                AlarmRun { start: 14, end: 14 }
+            ]
         );
     }
 
@@ -209,10 +223,18 @@ mod tests {
         let s = spec(1.0, 3, 2, TreatMissingData::NotBreaching);
         // Bucket 1 alone: 1 of 3. Bucket 3 makes 2 of 3 (1, 3) -> fire at 3, stays while
         // the window [2..4] still holds 3 and 4 ... bucket 4 is empty: window [2,3,4] has 1.
-        let runs = evaluate(&s, &sums(&[(1, 1), (3, 1), (10, 1), (11, 1), (12, 1)]), 0, 20);
+        let runs = evaluate(
+            &s,
+            &sums(&[(1, 1), (3, 1), (10, 1), (11, 1), (12, 1)]),
+            0,
+            20,
+        );
         assert_eq!(
             runs,
-            vec![AlarmRun { start: 3, end: 3 }, AlarmRun { start: 11, end: 13 }]
+            vec![
+                AlarmRun { start: 3, end: 3 },
+                AlarmRun { start: 11, end: 13 }
+            ]
         );
     }
 

@@ -142,7 +142,8 @@ mod tests {
 
     #[test]
     fn actor_fallback_chain() {
-        let user = json!({"userIdentity": {"type": "IAMUser", "userName": "alice", "arn": "arn:x"}});
+        let user =
+            json!({"userIdentity": {"type": "IAMUser", "userName": "alice", "arn": "arn:x"}});
         assert_eq!(actor(&user).name, "alice");
         let root = json!({"userIdentity": {"type": "Root", "arn": "arn:aws:iam::1:root", "principalId": "1"}});
         assert_eq!(actor(&root).name, "arn:aws:iam::1:root");
@@ -159,7 +160,8 @@ mod tests {
             }
         );
         // Empty or non-string values do not count as present.
-        let odd = json!({"userIdentity": {"type": 7, "userName": "", "arn": ["a"], "principalId": "P"}});
+        let odd =
+            json!({"userIdentity": {"type": 7, "userName": "", "arn": ["a"], "principalId": "P"}});
         assert_eq!(actor(&odd).name, "P");
         assert_eq!(actor(&odd).identity_type, "unknown");
         assert_eq!(actor(&json!("not an object")).name, "unknown");

@@ -501,29 +501,27 @@ impl Accumulator {
                 fill_tops(&mut rep, attr, runs, cfg.top_n);
             }
             if cfg.baseline.is_some() {
-                rep.baseline = Some(
-                    match base_specs.iter().position(|b| b.key == spec.key) {
-                        Some(j) => {
-                            let fires = base[j].len() as u64;
-                            let (t, f, r) = split(labelled, fires, base_true[j]);
-                            BaselineReport {
-                                enabled: true,
-                                matched: self.baseline[j].matched,
-                                fires,
-                                fires_by_day: by_day(&base_specs[j].alarm, &base[j]),
-                                true_fires: t,
-                                false_fires: f,
-                                false_positive_rate: r,
-                            }
+                rep.baseline = Some(match base_specs.iter().position(|b| b.key == spec.key) {
+                    Some(j) => {
+                        let fires = base[j].len() as u64;
+                        let (t, f, r) = split(labelled, fires, base_true[j]);
+                        BaselineReport {
+                            enabled: true,
+                            matched: self.baseline[j].matched,
+                            fires,
+                            fires_by_day: by_day(&base_specs[j].alarm, &base[j]),
+                            true_fires: t,
+                            false_fires: f,
+                            false_positive_rate: r,
                         }
-                        None => BaselineReport {
-                            enabled: false,
-                            true_fires: labelled.then_some(0),
-                            false_fires: labelled.then_some(0),
-                            ..BaselineReport::default()
-                        },
+                    }
+                    None => BaselineReport {
+                        enabled: false,
+                        true_fires: labelled.then_some(0),
+                        false_fires: labelled.then_some(0),
+                        ..BaselineReport::default()
                     },
-                );
+                });
             }
             detectors.push(rep);
         }
@@ -700,14 +698,21 @@ fn split(labelled: bool, fires: u64, true_fires: u64) -> (Option<u64>, Option<u6
     (Some(true_fires), Some(false_fires), rate)
 }
 
-fn simulate(specs: &[DetectorSpec], states: &[DetState], span: Option<(i64, i64)>) -> Vec<Vec<AlarmRun>> {
+fn simulate(
+    specs: &[DetectorSpec],
+    states: &[DetState],
+    span: Option<(i64, i64)>,
+) -> Vec<Vec<AlarmRun>> {
     specs
         .iter()
         .zip(states)
         .map(|(s, d)| match span {
-            Some((start, end)) => {
-                evaluate(&s.alarm, &d.counts, s.alarm.bucket_of(start), s.alarm.bucket_of(end))
-            }
+            Some((start, end)) => evaluate(
+                &s.alarm,
+                &d.counts,
+                s.alarm.bucket_of(start),
+                s.alarm.bucket_of(end),
+            ),
             None => Vec::new(),
         })
         .collect()
@@ -716,7 +721,9 @@ fn simulate(specs: &[DetectorSpec], states: &[DetState], span: Option<(i64, i64)
 fn by_day(spec: &AlarmSpec, runs: &[AlarmRun]) -> BTreeMap<String, u64> {
     let mut days = BTreeMap::new();
     for r in runs {
-        *days.entry(format_day(spec.bucket_start(r.start))).or_insert(0) += 1;
+        *days
+            .entry(format_day(spec.bucket_start(r.start)))
+            .or_insert(0) += 1;
     }
     days
 }
@@ -727,7 +734,11 @@ fn merge_det(mine: &mut DetState, theirs: DetState, bucket_cap: usize) {
     }
     mine.matched += theirs.matched;
     mine.removed += theirs.removed;
-    for (a, b) in mine.removed_by_clause.iter_mut().zip(theirs.removed_by_clause) {
+    for (a, b) in mine
+        .removed_by_clause
+        .iter_mut()
+        .zip(theirs.removed_by_clause)
+    {
         *a += b;
     }
     let (Some(ma), Some(ta)) = (mine.attr.as_deref_mut(), theirs.attr) else {
@@ -772,7 +783,10 @@ fn merge_det(mine: &mut DetState, theirs: DetState, bucket_cap: usize) {
 }
 
 /// Old id in `theirs` -> id in `mine`.
-fn remap<K: Clone + Eq + std::hash::Hash>(mine: &mut Interner<K>, theirs: &Interner<K>) -> Vec<u32> {
+fn remap<K: Clone + Eq + std::hash::Hash>(
+    mine: &mut Interner<K>,
+    theirs: &Interner<K>,
+) -> Vec<u32> {
     (0..theirs.len() as u32)
         .map(|old| theirs.get(old).map_or(OTHER_ID, |k| mine.id(k)))
         .collect()

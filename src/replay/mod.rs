@@ -12,8 +12,6 @@ pub mod labels;
 pub mod report;
 pub mod time;
 
-pub use self::core::{
-    event_time, Accumulator, DetectorSpec, Observed, ReplayConfig, Verdicts,
-};
+pub use self::core::{event_time, Accumulator, DetectorSpec, Observed, ReplayConfig, Verdicts};
 pub use self::labels::{Label, Labels};
 pub use self::report::{Format, Report};

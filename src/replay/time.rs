@@ -124,7 +124,9 @@ pub fn parse_bound(s: &str, bound: Bound) -> Result<i64, String> {
         });
     }
     parse_timestamp(t).ok_or_else(|| {
-        format!("invalid date {s:?}: expected YYYY-MM-DD or an RFC 3339 time like 2024-03-01T00:00:00Z")
+        format!(
+            "invalid date {s:?}: expected YYYY-MM-DD or an RFC 3339 time like 2024-03-01T00:00:00Z"
+        )
     })
 }
 
@@ -154,8 +156,14 @@ mod tests {
     fn parses_cloudtrail_event_times() {
         assert_eq!(parse_timestamp("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_timestamp("2018-11-28T22:31:59Z"), Some(1_543_444_319));
-        assert_eq!(parse_timestamp("2018-11-28T22:31:59.999Z"), Some(1_543_444_319));
-        assert_eq!(parse_timestamp("2018-11-28T23:31:59+01:00"), Some(1_543_444_319));
+        assert_eq!(
+            parse_timestamp("2018-11-28T22:31:59.999Z"),
+            Some(1_543_444_319)
+        );
+        assert_eq!(
+            parse_timestamp("2018-11-28T23:31:59+01:00"),
+            Some(1_543_444_319)
+        );
         assert_eq!(parse_timestamp("2024-02-29T00:00:00Z"), Some(1_709_164_800));
     }
 
@@ -190,7 +198,10 @@ mod tests {
     #[test]
     fn date_bounds_cover_the_whole_day() {
         assert_eq!(parse_bound("2024-03-01", Bound::Since), Ok(1_709_251_200));
-        assert_eq!(parse_bound("2024-03-01", Bound::Until), Ok(1_709_251_200 + 86_399));
+        assert_eq!(
+            parse_bound("2024-03-01", Bound::Until),
+            Ok(1_709_251_200 + 86_399)
+        );
         assert_eq!(
             parse_bound("2024-03-01T06:00:00Z", Bound::Until),
             Ok(1_709_251_200 + 6 * 3600)

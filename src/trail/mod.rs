@@ -6,6 +6,6 @@ pub mod synth;
 pub mod time;
 
 pub use reader::{
-    discover, read_from, read_input, read_input_to_vec, Discovered, Input, InputStats, Item, OwnedItem,
-    Position, ReadOptions, TrailError, MAX_EVENT_BYTES, record_event_time,
+    discover, read_from, read_input, read_input_to_vec, record_event_time, Discovered, Input,
+    InputStats, Item, OwnedItem, Position, ReadOptions, TrailError, MAX_EVENT_BYTES,
 };

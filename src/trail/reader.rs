@@ -136,9 +136,15 @@ impl std::error::Error for TrailError {}
 #[derive(Debug)]
 pub enum Item<'a> {
     /// One record: the JSON text of an object, at most `max_event_bytes` long.
-    Record { text: &'a str, position: Position },
+    Record {
+        text: &'a str,
+        position: Position,
+    },
     /// A record CloudWatch Logs would never receive (over 256 KB): count it, never match it.
-    Oversize { bytes: usize, position: Position },
+    Oversize {
+        bytes: usize,
+        position: Position,
+    },
     Error(TrailError),
 }
 
@@ -247,7 +253,9 @@ impl<R: Read> Read for Limited<R> {
                 ))),
             };
         }
-        let cap = buf.len().min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+        let cap = buf
+            .len()
+            .min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..cap])?;
         self.remaining -= n as u64;
         Ok(n)
@@ -620,9 +628,7 @@ fn json_message(e: &serde_json::Error) -> String {
 }
 
 fn first_byte(b: &[u8]) -> Option<u8> {
-    b.iter()
-        .copied()
-        .find(|c| !c.is_ascii_whitespace())
+    b.iter().copied().find(|c| !c.is_ascii_whitespace())
 }
 
 fn complete_json(line: &[u8]) -> bool {
@@ -682,7 +688,8 @@ impl<'t> LineCounter<'t> {
         if offset < self.at || offset > self.text.len() {
             return self.line;
         }
-        self.line += memchr::memchr_iter(b'\n', &self.text.as_bytes()[self.at..offset]).count() as u64;
+        self.line +=
+            memchr::memchr_iter(b'\n', &self.text.as_bytes()[self.at..offset]).count() as u64;
         self.at = offset;
         self.line
     }
@@ -727,8 +734,7 @@ impl Ctx<'_> {
     }
 
     fn emit(&self, text: &str, position: Position, sink: &mut dyn FnMut(Item<'_>)) {
-        if text.len() > self.opts.max_event_bytes && compact_len(text) > self.opts.max_event_bytes
-        {
+        if text.len() > self.opts.max_event_bytes && compact_len(text) > self.opts.max_event_bytes {
             sink(Item::Oversize {
                 bytes: text.len(),
                 position,
@@ -741,7 +747,10 @@ impl Ctx<'_> {
     /// An object: an envelope of records, or a record.
     fn object(&self, raw: &RawValue, lines: &mut LineCounter<'_>, sink: &mut dyn FnMut(Item<'_>)) {
         let line = lines.line_of(raw.get());
-        let here = Position { line: Some(line), index: None };
+        let here = Position {
+            line: Some(line),
+            index: None,
+        };
         if first_byte(raw.get().as_bytes()) != Some(b'{') {
             return sink(self.err(here, "not a JSON object record".to_string()));
         }
@@ -774,7 +783,12 @@ impl Ctx<'_> {
         };
         let items: Vec<&RawValue> = match serde_json::from_str(raw.get()) {
             Ok(items) => items,
-            Err(e) => return sink(self.err(here, format!("`Records` is not an array: {}", json_message(&e)))),
+            Err(e) => {
+                return sink(self.err(
+                    here,
+                    format!("`Records` is not an array: {}", json_message(&e)),
+                ))
+            }
         };
         for (i, item) in items.into_iter().enumerate() {
             let position = Position {
@@ -804,7 +818,12 @@ impl Ctx<'_> {
         };
         let items: Vec<&RawValue> = match serde_json::from_str(raw.get()) {
             Ok(items) => items,
-            Err(e) => return sink(self.err(here, format!("events list is not an array: {}", json_message(&e)))),
+            Err(e) => {
+                return sink(self.err(
+                    here,
+                    format!("events list is not an array: {}", json_message(&e)),
+                ))
+            }
         };
         for (i, item) in items.into_iter().enumerate() {
             let position = Position {
@@ -814,7 +833,10 @@ impl Ctx<'_> {
             let text = match serde_json::from_str::<E>(item.get()) {
                 Ok(event) => text_of(event),
                 Err(e) => {
-                    sink(self.err(position, format!("event is not an object: {}", json_message(&e))));
+                    sink(self.err(
+                        position,
+                        format!("event is not an object: {}", json_message(&e)),
+                    ));
                     continue;
                 }
             };
@@ -826,10 +848,7 @@ impl Ctx<'_> {
             match serde_json::from_str::<&RawValue>(trimmed) {
                 Ok(_) if trimmed.starts_with('{') => self.emit(trimmed, position, sink),
                 Ok(_) => sink(self.err(position, format!("`{field}` is not a JSON object record"))),
-                Err(e) => sink(self.err(
-                    position,
-                    format!("`{field}` is not valid JSON: {}", e),
-                )),
+                Err(e) => sink(self.err(position, format!("`{field}` is not valid JSON: {}", e))),
             }
         }
     }

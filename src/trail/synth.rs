@@ -201,9 +201,7 @@ fn stable_id(name: &str, len: usize, alphabet: &[u8]) -> String {
         h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3);
     }
     let mut rng = Rng::new(h);
-    (0..len)
-        .map(|_| char::from(*rng.pick(alphabet)))
-        .collect()
+    (0..len).map(|_| char::from(*rng.pick(alphabet))).collect()
 }
 
 const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -349,7 +347,13 @@ pub fn write_trail(cfg: &SynthConfig, out: &Path) -> io::Result<SynthSummary> {
                 packed += gz.len() as u64;
                 events += obj.events;
             }
-            Ok((output.objects.len() as u64, raw, packed, events, output.labels))
+            Ok((
+                output.objects.len() as u64,
+                raw,
+                packed,
+                events,
+                output.labels,
+            ))
         })
         .collect();
     let mut summary = SynthSummary {
@@ -389,16 +393,17 @@ fn gzip(data: &[u8]) -> io::Result<Vec<u8>> {
 fn validate(cfg: &SynthConfig) -> io::Result<()> {
     let bad = |m: String| Err(io::Error::new(io::ErrorKind::InvalidInput, m));
     if cfg.account.len() != 12 || !cfg.account.bytes().all(|b| b.is_ascii_digit()) {
-        return bad(format!(
-            "account must be 12 digits, got {:?}",
-            cfg.account
-        ));
+        return bad(format!("account must be 12 digits, got {:?}", cfg.account));
     }
     if cfg.regions.is_empty() {
         return bad("at least one region is needed".to_string());
     }
     for r in &cfg.regions {
-        if r.is_empty() || !r.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        if r.is_empty()
+            || !r
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
             return bad(format!("region {r:?} is not a region name like us-east-1"));
         }
     }
@@ -535,60 +540,236 @@ const BUCKETS: &[&str] = &[
     "acme-data-lake-raw",
     "acme-terraform-state",
 ];
-const FUNCTIONS: &[&str] = &["orders-api", "image-resize", "report-builder", "webhook-relay"];
+const FUNCTIONS: &[&str] = &[
+    "orders-api",
+    "image-resize",
+    "report-builder",
+    "webhook-relay",
+];
 
 /// Read-only calls: (eventSource, eventName, requestParameters template). `$B` bucket,
 /// `$F` function, `$G` region, `$I` instance, `$A` account, `$R` a role name.
 const READS: &[(&str, &str, &str)] = &[
-    ("ec2.amazonaws.com", "DescribeInstances", r#"{"instancesSet":{},"filterSet":{}}"#),
-    ("ec2.amazonaws.com", "DescribeSecurityGroups", r#"{"securityGroupSet":{},"securityGroupIdSet":{},"filterSet":{}}"#),
-    ("ec2.amazonaws.com", "DescribeVpcs", r#"{"vpcSet":{},"filterSet":{}}"#),
-    ("ec2.amazonaws.com", "DescribeSubnets", r#"{"subnetSet":{},"filterSet":{}}"#),
-    ("ec2.amazonaws.com", "DescribeRouteTables", r#"{"routeTableIdSet":{},"filterSet":{}}"#),
-    ("ec2.amazonaws.com", "DescribeVolumes", r#"{"volumeSet":{},"filterSet":{}}"#),
-    ("ec2.amazonaws.com", "DescribeNetworkInterfaces", r#"{"networkInterfaceIdSet":{},"filterSet":{"items":[{"name":"attachment.instance-id","valueSet":{"items":[{"value":"$I"}]}}]}}"#),
-    ("s3.amazonaws.com", "ListBuckets", r#"{"Host":"s3.amazonaws.com"}"#),
-    ("s3.amazonaws.com", "GetBucketLocation", r#"{"bucketName":"$B","Host":"$B.s3.amazonaws.com","location":""}"#),
-    ("s3.amazonaws.com", "GetBucketPolicy", r#"{"bucketName":"$B","Host":"$B.s3.$G.amazonaws.com","policy":""}"#),
-    ("s3.amazonaws.com", "GetBucketAcl", r#"{"bucketName":"$B","Host":"$B.s3.$G.amazonaws.com","acl":""}"#),
+    (
+        "ec2.amazonaws.com",
+        "DescribeInstances",
+        r#"{"instancesSet":{},"filterSet":{}}"#,
+    ),
+    (
+        "ec2.amazonaws.com",
+        "DescribeSecurityGroups",
+        r#"{"securityGroupSet":{},"securityGroupIdSet":{},"filterSet":{}}"#,
+    ),
+    (
+        "ec2.amazonaws.com",
+        "DescribeVpcs",
+        r#"{"vpcSet":{},"filterSet":{}}"#,
+    ),
+    (
+        "ec2.amazonaws.com",
+        "DescribeSubnets",
+        r#"{"subnetSet":{},"filterSet":{}}"#,
+    ),
+    (
+        "ec2.amazonaws.com",
+        "DescribeRouteTables",
+        r#"{"routeTableIdSet":{},"filterSet":{}}"#,
+    ),
+    (
+        "ec2.amazonaws.com",
+        "DescribeVolumes",
+        r#"{"volumeSet":{},"filterSet":{}}"#,
+    ),
+    (
+        "ec2.amazonaws.com",
+        "DescribeNetworkInterfaces",
+        r#"{"networkInterfaceIdSet":{},"filterSet":{"items":[{"name":"attachment.instance-id","valueSet":{"items":[{"value":"$I"}]}}]}}"#,
+    ),
+    (
+        "s3.amazonaws.com",
+        "ListBuckets",
+        r#"{"Host":"s3.amazonaws.com"}"#,
+    ),
+    (
+        "s3.amazonaws.com",
+        "GetBucketLocation",
+        r#"{"bucketName":"$B","Host":"$B.s3.amazonaws.com","location":""}"#,
+    ),
+    (
+        "s3.amazonaws.com",
+        "GetBucketPolicy",
+        r#"{"bucketName":"$B","Host":"$B.s3.$G.amazonaws.com","policy":""}"#,
+    ),
+    (
+        "s3.amazonaws.com",
+        "GetBucketAcl",
+        r#"{"bucketName":"$B","Host":"$B.s3.$G.amazonaws.com","acl":""}"#,
+    ),
     ("iam.amazonaws.com", "ListRoles", r#"{"maxItems":100}"#),
     ("iam.amazonaws.com", "GetRole", r#"{"roleName":"$R"}"#),
-    ("iam.amazonaws.com", "ListAttachedRolePolicies", r#"{"roleName":"$R"}"#),
+    (
+        "iam.amazonaws.com",
+        "ListAttachedRolePolicies",
+        r#"{"roleName":"$R"}"#,
+    ),
     ("sts.amazonaws.com", "GetCallerIdentity", "null"),
     ("lambda.amazonaws.com", "ListFunctions20150331", "null"),
-    ("lambda.amazonaws.com", "GetFunction20150331v2", r#"{"functionName":"$F"}"#),
+    (
+        "lambda.amazonaws.com",
+        "GetFunction20150331v2",
+        r#"{"functionName":"$F"}"#,
+    ),
     ("logs.amazonaws.com", "DescribeLogGroups", r#"{"limit":50}"#),
-    ("logs.amazonaws.com", "DescribeLogStreams", r#"{"logGroupName":"/aws/lambda/$F","orderBy":"LastEventTime","descending":true,"limit":5}"#),
-    ("monitoring.amazonaws.com", "DescribeAlarms", r#"{"maxRecords":100}"#),
-    ("monitoring.amazonaws.com", "GetMetricData", r#"{"startTime":"Jan 6, 2025, 10:00:00 AM","endTime":"Jan 6, 2025, 11:00:00 AM","maxDatapoints":1000}"#),
+    (
+        "logs.amazonaws.com",
+        "DescribeLogStreams",
+        r#"{"logGroupName":"/aws/lambda/$F","orderBy":"LastEventTime","descending":true,"limit":5}"#,
+    ),
+    (
+        "monitoring.amazonaws.com",
+        "DescribeAlarms",
+        r#"{"maxRecords":100}"#,
+    ),
+    (
+        "monitoring.amazonaws.com",
+        "GetMetricData",
+        r#"{"startTime":"Jan 6, 2025, 10:00:00 AM","endTime":"Jan 6, 2025, 11:00:00 AM","maxDatapoints":1000}"#,
+    ),
     ("rds.amazonaws.com", "DescribeDBInstances", "null"),
-    ("ecs.amazonaws.com", "DescribeServices", r#"{"cluster":"prod","services":["payments","search"],"include":["TAGS"]}"#),
-    ("ecs.amazonaws.com", "ListTasks", r#"{"cluster":"prod","serviceName":"payments"}"#),
-    ("ssm.amazonaws.com", "GetParameter", r#"{"name":"/prod/$F/config","withDecryption":true}"#),
-    ("secretsmanager.amazonaws.com", "GetSecretValue", r#"{"secretId":"prod/$F/db"}"#),
-    ("dynamodb.amazonaws.com", "DescribeTable", r#"{"tableName":"orders"}"#),
-    ("elasticloadbalancing.amazonaws.com", "DescribeTargetHealth", r#"{"targetGroupArn":"arn:aws:elasticloadbalancing:$G:$A:targetgroup/orders/6d0ecf831eec9f09"}"#),
-    ("autoscaling.amazonaws.com", "DescribeAutoScalingGroups", "null"),
-    ("cloudformation.amazonaws.com", "DescribeStacks", r#"{"stackName":"orders-prod"}"#),
+    (
+        "ecs.amazonaws.com",
+        "DescribeServices",
+        r#"{"cluster":"prod","services":["payments","search"],"include":["TAGS"]}"#,
+    ),
+    (
+        "ecs.amazonaws.com",
+        "ListTasks",
+        r#"{"cluster":"prod","serviceName":"payments"}"#,
+    ),
+    (
+        "ssm.amazonaws.com",
+        "GetParameter",
+        r#"{"name":"/prod/$F/config","withDecryption":true}"#,
+    ),
+    (
+        "secretsmanager.amazonaws.com",
+        "GetSecretValue",
+        r#"{"secretId":"prod/$F/db"}"#,
+    ),
+    (
+        "dynamodb.amazonaws.com",
+        "DescribeTable",
+        r#"{"tableName":"orders"}"#,
+    ),
+    (
+        "elasticloadbalancing.amazonaws.com",
+        "DescribeTargetHealth",
+        r#"{"targetGroupArn":"arn:aws:elasticloadbalancing:$G:$A:targetgroup/orders/6d0ecf831eec9f09"}"#,
+    ),
+    (
+        "autoscaling.amazonaws.com",
+        "DescribeAutoScalingGroups",
+        "null",
+    ),
+    (
+        "cloudformation.amazonaws.com",
+        "DescribeStacks",
+        r#"{"stackName":"orders-prod"}"#,
+    ),
 ];
 
 /// Deploy-bot writes: mostly application churn, some IAM, security-group and route changes.
 const DEPLOY_WRITES: &[(&str, &str, &str, &str)] = &[
-    ("lambda.amazonaws.com", "UpdateFunctionCode20150331v2", r#"{"functionName":"$F","s3Bucket":"acme-prod-artifacts","s3Key":"$F/build-$N.zip","publish":true}"#, r#"{"functionName":"$F","functionArn":"arn:aws:lambda:$G:$A:function:$F","runtime":"python3.12","codeSize":48213,"version":"$N"}"#),
-    ("lambda.amazonaws.com", "UpdateFunctionConfiguration20150331v2", r#"{"functionName":"$F","timeout":30,"memorySize":512}"#, r#"{"functionName":"$F","functionArn":"arn:aws:lambda:$G:$A:function:$F","state":"Active"}"#),
-    ("cloudformation.amazonaws.com", "CreateChangeSet", r#"{"stackName":"orders-prod","changeSetName":"deploy-$N","changeSetType":"UPDATE"}"#, r#"{"id":"arn:aws:cloudformation:$G:$A:changeSet/deploy-$N/0b3c","stackId":"arn:aws:cloudformation:$G:$A:stack/orders-prod/5b1c"}"#),
-    ("cloudformation.amazonaws.com", "ExecuteChangeSet", r#"{"changeSetName":"deploy-$N","stackName":"orders-prod"}"#, "null"),
-    ("ecs.amazonaws.com", "RegisterTaskDefinition", r#"{"family":"payments","networkMode":"awsvpc","cpu":"512","memory":"1024"}"#, r#"{"taskDefinition":{"family":"payments","revision":$N,"status":"ACTIVE"}}"#),
-    ("ecs.amazonaws.com", "UpdateService", r#"{"cluster":"prod","service":"payments","taskDefinition":"payments:$N","forceNewDeployment":false}"#, r#"{"service":{"serviceName":"payments","status":"ACTIVE","desiredCount":3}}"#),
-    ("ssm.amazonaws.com", "PutParameter", r#"{"name":"/prod/$F/version","type":"String","overwrite":true}"#, r#"{"version":$N,"tier":"Standard"}"#),
-    ("logs.amazonaws.com", "PutRetentionPolicy", r#"{"logGroupName":"/aws/lambda/$F","retentionInDays":30}"#, "null"),
-    ("ecr.amazonaws.com", "PutImage", r#"{"repositoryName":"payments","imageTag":"build-$N","registryId":"$A"}"#, r#"{"image":{"repositoryName":"payments","imageId":{"imageTag":"build-$N"}}}"#),
-    ("iam.amazonaws.com", "PutRolePolicy", r#"{"roleName":"lambda-orders-api","policyName":"orders-table-access","policyDocument":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"dynamodb:GetItem\",\"dynamodb:PutItem\"],\"Resource\":\"arn:aws:dynamodb:$G:$A:table/orders\"}]}"}"#, "null"),
-    ("iam.amazonaws.com", "AttachRolePolicy", r#"{"roleName":"ecs-task-search","policyArn":"arn:aws:iam::aws:policy/CloudWatchLambdaInsightsExecutionRolePolicy"}"#, "null"),
-    ("ec2.amazonaws.com", "AuthorizeSecurityGroupIngress", r#"{"groupId":"sg-0a1b2c3d4e5f60718","ipPermissions":{"items":[{"ipProtocol":"tcp","fromPort":443,"toPort":443,"ipRanges":{"items":[{"cidrIp":"10.20.0.0/16","description":"internal-alb"}]}}]}}"#, r#"{"requestId":"$Q","_return":true}"#),
-    ("ec2.amazonaws.com", "RevokeSecurityGroupIngress", r#"{"groupId":"sg-0a1b2c3d4e5f60718","ipPermissions":{"items":[{"ipProtocol":"tcp","fromPort":8080,"toPort":8080,"ipRanges":{"items":[{"cidrIp":"10.20.0.0/16"}]}}]}}"#, r#"{"requestId":"$Q","_return":true}"#),
-    ("ec2.amazonaws.com", "CreateRoute", r#"{"routeTableId":"rtb-0f1e2d3c4b5a69788","destinationCidrBlock":"10.40.0.0/16","transitGatewayId":"tgw-0123456789abcdef0"}"#, r#"{"requestId":"$Q","_return":true}"#),
-    ("ec2.amazonaws.com", "ReplaceRoute", r#"{"routeTableId":"rtb-0f1e2d3c4b5a69788","destinationCidrBlock":"0.0.0.0/0","natGatewayId":"nat-0a9b8c7d6e5f40312"}"#, r#"{"requestId":"$Q","_return":true}"#),
+    (
+        "lambda.amazonaws.com",
+        "UpdateFunctionCode20150331v2",
+        r#"{"functionName":"$F","s3Bucket":"acme-prod-artifacts","s3Key":"$F/build-$N.zip","publish":true}"#,
+        r#"{"functionName":"$F","functionArn":"arn:aws:lambda:$G:$A:function:$F","runtime":"python3.12","codeSize":48213,"version":"$N"}"#,
+    ),
+    (
+        "lambda.amazonaws.com",
+        "UpdateFunctionConfiguration20150331v2",
+        r#"{"functionName":"$F","timeout":30,"memorySize":512}"#,
+        r#"{"functionName":"$F","functionArn":"arn:aws:lambda:$G:$A:function:$F","state":"Active"}"#,
+    ),
+    (
+        "cloudformation.amazonaws.com",
+        "CreateChangeSet",
+        r#"{"stackName":"orders-prod","changeSetName":"deploy-$N","changeSetType":"UPDATE"}"#,
+        r#"{"id":"arn:aws:cloudformation:$G:$A:changeSet/deploy-$N/0b3c","stackId":"arn:aws:cloudformation:$G:$A:stack/orders-prod/5b1c"}"#,
+    ),
+    (
+        "cloudformation.amazonaws.com",
+        "ExecuteChangeSet",
+        r#"{"changeSetName":"deploy-$N","stackName":"orders-prod"}"#,
+        "null",
+    ),
+    (
+        "ecs.amazonaws.com",
+        "RegisterTaskDefinition",
+        r#"{"family":"payments","networkMode":"awsvpc","cpu":"512","memory":"1024"}"#,
+        r#"{"taskDefinition":{"family":"payments","revision":$N,"status":"ACTIVE"}}"#,
+    ),
+    (
+        "ecs.amazonaws.com",
+        "UpdateService",
+        r#"{"cluster":"prod","service":"payments","taskDefinition":"payments:$N","forceNewDeployment":false}"#,
+        r#"{"service":{"serviceName":"payments","status":"ACTIVE","desiredCount":3}}"#,
+    ),
+    (
+        "ssm.amazonaws.com",
+        "PutParameter",
+        r#"{"name":"/prod/$F/version","type":"String","overwrite":true}"#,
+        r#"{"version":$N,"tier":"Standard"}"#,
+    ),
+    (
+        "logs.amazonaws.com",
+        "PutRetentionPolicy",
+        r#"{"logGroupName":"/aws/lambda/$F","retentionInDays":30}"#,
+        "null",
+    ),
+    (
+        "ecr.amazonaws.com",
+        "PutImage",
+        r#"{"repositoryName":"payments","imageTag":"build-$N","registryId":"$A"}"#,
+        r#"{"image":{"repositoryName":"payments","imageId":{"imageTag":"build-$N"}}}"#,
+    ),
+    (
+        "iam.amazonaws.com",
+        "PutRolePolicy",
+        r#"{"roleName":"lambda-orders-api","policyName":"orders-table-access","policyDocument":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"dynamodb:GetItem\",\"dynamodb:PutItem\"],\"Resource\":\"arn:aws:dynamodb:$G:$A:table/orders\"}]}"}"#,
+        "null",
+    ),
+    (
+        "iam.amazonaws.com",
+        "AttachRolePolicy",
+        r#"{"roleName":"ecs-task-search","policyArn":"arn:aws:iam::aws:policy/CloudWatchLambdaInsightsExecutionRolePolicy"}"#,
+        "null",
+    ),
+    (
+        "ec2.amazonaws.com",
+        "AuthorizeSecurityGroupIngress",
+        r#"{"groupId":"sg-0a1b2c3d4e5f60718","ipPermissions":{"items":[{"ipProtocol":"tcp","fromPort":443,"toPort":443,"ipRanges":{"items":[{"cidrIp":"10.20.0.0/16","description":"internal-alb"}]}}]}}"#,
+        r#"{"requestId":"$Q","_return":true}"#,
+    ),
+    (
+        "ec2.amazonaws.com",
+        "RevokeSecurityGroupIngress",
+        r#"{"groupId":"sg-0a1b2c3d4e5f60718","ipPermissions":{"items":[{"ipProtocol":"tcp","fromPort":8080,"toPort":8080,"ipRanges":{"items":[{"cidrIp":"10.20.0.0/16"}]}}]}}"#,
+        r#"{"requestId":"$Q","_return":true}"#,
+    ),
+    (
+        "ec2.amazonaws.com",
+        "CreateRoute",
+        r#"{"routeTableId":"rtb-0f1e2d3c4b5a69788","destinationCidrBlock":"10.40.0.0/16","transitGatewayId":"tgw-0123456789abcdef0"}"#,
+        r#"{"requestId":"$Q","_return":true}"#,
+    ),
+    (
+        "ec2.amazonaws.com",
+        "ReplaceRoute",
+        r#"{"routeTableId":"rtb-0f1e2d3c4b5a69788","destinationCidrBlock":"0.0.0.0/0","natGatewayId":"nat-0a9b8c7d6e5f40312"}"#,
+        r#"{"requestId":"$Q","_return":true}"#,
+    ),
 ];
 
 /// AWS services acting on the account's behalf: (invoking service, eventSource, eventName).
@@ -596,21 +777,66 @@ const SERVICE_CALLS: &[(&str, &str, &str)] = &[
     ("lambda.amazonaws.com", "sts.amazonaws.com", "AssumeRole"),
     ("ecs-tasks.amazonaws.com", "sts.amazonaws.com", "AssumeRole"),
     ("ec2.amazonaws.com", "sts.amazonaws.com", "AssumeRole"),
-    ("cloudtrail.amazonaws.com", "kms.amazonaws.com", "GenerateDataKey"),
+    (
+        "cloudtrail.amazonaws.com",
+        "kms.amazonaws.com",
+        "GenerateDataKey",
+    ),
     ("s3.amazonaws.com", "kms.amazonaws.com", "Decrypt"),
-    ("secretsmanager.amazonaws.com", "kms.amazonaws.com", "Decrypt"),
-    ("autoscaling.amazonaws.com", "ec2.amazonaws.com", "DescribeInstanceStatus"),
-    ("config.amazonaws.com", "ec2.amazonaws.com", "DescribeSecurityGroups"),
-    ("elasticloadbalancing.amazonaws.com", "ec2.amazonaws.com", "DescribeNetworkInterfaces"),
+    (
+        "secretsmanager.amazonaws.com",
+        "kms.amazonaws.com",
+        "Decrypt",
+    ),
+    (
+        "autoscaling.amazonaws.com",
+        "ec2.amazonaws.com",
+        "DescribeInstanceStatus",
+    ),
+    (
+        "config.amazonaws.com",
+        "ec2.amazonaws.com",
+        "DescribeSecurityGroups",
+    ),
+    (
+        "elasticloadbalancing.amazonaws.com",
+        "ec2.amazonaws.com",
+        "DescribeNetworkInterfaces",
+    ),
 ];
 
 /// Service-linked roles that probe APIs they are not allowed to call (benign AccessDenied).
 const SERVICE_LINKED_DENIED: &[(&str, &str, &str, &str)] = &[
-    ("AWSServiceRoleForConfig", "config.amazonaws.com", "s3.amazonaws.com", "GetBucketPolicy"),
-    ("AWSServiceRoleForSecurityHub", "securityhub.amazonaws.com", "s3.amazonaws.com", "GetBucketAcl"),
-    ("AWSServiceRoleForAccessAnalyzer", "access-analyzer.amazonaws.com", "kms.amazonaws.com", "GetKeyPolicy"),
-    ("AWSServiceRoleForTrustedAdvisor", "trustedadvisor.amazonaws.com", "iam.amazonaws.com", "GetAccountPasswordPolicy"),
-    ("AWSServiceRoleForAmazonGuardDuty", "guardduty.amazonaws.com", "ec2.amazonaws.com", "DescribeVpcEndpoints"),
+    (
+        "AWSServiceRoleForConfig",
+        "config.amazonaws.com",
+        "s3.amazonaws.com",
+        "GetBucketPolicy",
+    ),
+    (
+        "AWSServiceRoleForSecurityHub",
+        "securityhub.amazonaws.com",
+        "s3.amazonaws.com",
+        "GetBucketAcl",
+    ),
+    (
+        "AWSServiceRoleForAccessAnalyzer",
+        "access-analyzer.amazonaws.com",
+        "kms.amazonaws.com",
+        "GetKeyPolicy",
+    ),
+    (
+        "AWSServiceRoleForTrustedAdvisor",
+        "trustedadvisor.amazonaws.com",
+        "iam.amazonaws.com",
+        "GetAccountPasswordPolicy",
+    ),
+    (
+        "AWSServiceRoleForAmazonGuardDuty",
+        "guardduty.amazonaws.com",
+        "ec2.amazonaws.com",
+        "DescribeVpcEndpoints",
+    ),
 ];
 
 struct Gen<'c, 'r> {
@@ -696,7 +922,10 @@ impl Gen<'_, '_> {
         match who {
             Who::Role(role, session, invoked_by) => {
                 let role_id = format!("AROA{}", stable_id(role, 17, UPPER_ALNUM));
-                let key = format!("ASIA{}", stable_id(&format!("{role}{session}{}", time / 3600), 16, UPPER_ALNUM));
+                let key = format!(
+                    "ASIA{}",
+                    stable_id(&format!("{role}{session}{}", time / 3600), 16, UPPER_ALNUM)
+                );
                 let created = format_event_time(time - time.rem_euclid(3600));
                 let _ = write!(
                     out,
@@ -742,7 +971,8 @@ impl Gen<'_, '_> {
 
     fn emit(&mut self, time: i64, call: &Call<'_>) -> Event {
         self.out.clear();
-        self.out.push_str(r#"{"eventVersion":"1.09","userIdentity":"#);
+        self.out
+            .push_str(r#"{"eventVersion":"1.09","userIdentity":"#);
         self.identity(call.who, time);
         let region = self.cfg.regions[call.region].clone();
         let request_id = self.uuid();
@@ -779,7 +1009,11 @@ impl Gen<'_, '_> {
             call.event_type,
             call.management,
             self.cfg.account,
-            if call.management { "Management" } else { "Data" },
+            if call.management {
+                "Management"
+            } else {
+                "Data"
+            },
         );
         if call.ip.starts_with(|c: char| c.is_ascii_digit()) {
             let _ = write!(
@@ -882,26 +1116,34 @@ impl Gen<'_, '_> {
                 let (source, name, template, response) = *self.rng.pick(DEPLOY_WRITES);
                 let request = self.fill(template);
                 let response = self.fill(response);
-                let run = format!("GitHubActions-{}", 7_000_000_000 + self.rng.below(99_999_999));
-                let mut call = Call::new(
-                    Who::Role("github-actions-deploy", &run, None),
-                    source,
-                    name,
+                let run = format!(
+                    "GitHubActions-{}",
+                    7_000_000_000 + self.rng.below(99_999_999)
                 );
+                let mut call =
+                    Call::new(Who::Role("github-actions-deploy", &run, None), source, name);
                 call.region = self.region_for(source);
                 call.request = &request;
                 call.response = &response;
                 call.ip = "4.175.114.51";
                 call.agent = "aws-sdk-go-v2/1.25.2 os/linux lang/go#1.22.1 md/GOOS#linux md/GOARCH#amd64 exec-env/GitHubActions terraform/1.7.5";
                 let relevant = matches!(source, "iam.amazonaws.com" | "ec2.amazonaws.com");
-                call.label = if relevant { Some(Label::Benign) } else { sample };
+                call.label = if relevant {
+                    Some(Label::Benign)
+                } else {
+                    sample
+                };
                 self.emit(time, &call)
             }
             920..=979 => {
                 let (role, by, source, name) = *self.rng.pick(SERVICE_LINKED_DENIED);
                 let request = match source {
-                    "s3.amazonaws.com" => self.fill(r#"{"bucketName":"$B","Host":"$B.s3.$G.amazonaws.com","policy":""}"#),
-                    "kms.amazonaws.com" => format!(r#"{{"keyId":"{}","policyName":"default"}}"#, stable_uuid("kms-app-key")),
+                    "s3.amazonaws.com" => self
+                        .fill(r#"{"bucketName":"$B","Host":"$B.s3.$G.amazonaws.com","policy":""}"#),
+                    "kms.amazonaws.com" => format!(
+                        r#"{{"keyId":"{}","policyName":"default"}}"#,
+                        stable_uuid("kms-app-key")
+                    ),
                     _ => "null".to_string(),
                 };
                 let session = by.trim_end_matches(".amazonaws.com");
@@ -911,7 +1153,11 @@ impl Gen<'_, '_> {
                     source.trim_end_matches(".amazonaws.com"),
                     source.trim_end_matches(".amazonaws.com"),
                 );
-                let code = if source == "s3.amazonaws.com" { "AccessDenied" } else { "AccessDeniedException" };
+                let code = if source == "s3.amazonaws.com" {
+                    "AccessDenied"
+                } else {
+                    "AccessDeniedException"
+                };
                 let mut call = Call::new(Who::Role(role, session, Some(by)), source, name);
                 call.region = self.region_for(source);
                 call.request = &request;
@@ -931,7 +1177,11 @@ impl Gen<'_, '_> {
                 };
                 let session = format!("{user}@example.com");
                 let ip = *self.rng.pick(OFFICE_IPS);
-                let mut call = Call::new(Who::Role(role, &session, None), "signin.amazonaws.com", "ConsoleLogin");
+                let mut call = Call::new(
+                    Who::Role(role, &session, None),
+                    "signin.amazonaws.com",
+                    "ConsoleLogin",
+                );
                 call.region = 0;
                 call.ip = ip;
                 call.agent = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36";
@@ -951,7 +1201,11 @@ impl Gen<'_, '_> {
                 );
                 let session = *self.rng.pick(SESSION_NAMES);
                 let ip = *self.rng.pick(NAT_IPS);
-                let mut call = Call::new(Who::Role(role, session, None), "sts.amazonaws.com", "AssumeRole");
+                let mut call = Call::new(
+                    Who::Role(role, session, None),
+                    "sts.amazonaws.com",
+                    "AssumeRole",
+                );
                 call.region = 0;
                 call.request = &request;
                 call.ip = ip;
@@ -983,7 +1237,9 @@ impl Gen<'_, '_> {
                 c.ip = attacker_ip;
                 c.agent = browser;
                 c.response = r#"{"ConsoleLogin":"Success"}"#;
-                c.additional = Some(r#"{"LoginTo":"https://console.aws.amazon.com/console/home","MobileVersion":"No","MFAUsed":"No"}"#);
+                c.additional = Some(
+                    r#"{"LoginTo":"https://console.aws.amazon.com/console/home","MobileVersion":"No","MFAUsed":"No"}"#,
+                );
                 c.event_type = "AwsConsoleSignIn";
                 push(self, t0, c);
                 let console = "AWS Internal";
@@ -1022,7 +1278,10 @@ impl Gen<'_, '_> {
                     c.read_only = true;
                     if denied {
                         c.error = Some(if ec2 {
-                            ("Client.UnauthorizedOperation", "You are not authorized to perform this operation.")
+                            (
+                                "Client.UnauthorizedOperation",
+                                "You are not authorized to perform this operation.",
+                            )
                         } else {
                             ("AccessDenied", &message)
                         });
@@ -1045,7 +1304,10 @@ impl Gen<'_, '_> {
                 push(self, t0 + 9, c);
             }
             IncidentKind::CloudTrailStopped => {
-                let req = format!(r#"{{"name":"arn:aws:cloudtrail:{}:{acct}:trail/org-trail"}}"#, self.cfg.regions[0]);
+                let req = format!(
+                    r#"{{"name":"arn:aws:cloudtrail:{}:{acct}:trail/org-trail"}}"#,
+                    self.cfg.regions[0]
+                );
                 let mut c = Call::new(compromised, "cloudtrail.amazonaws.com", "StopLogging");
                 c.ip = attacker_ip;
                 c.agent = bad_agent;
@@ -1054,15 +1316,29 @@ impl Gen<'_, '_> {
             }
             IncidentKind::PublicLambdaUrl => {
                 let req = r#"{"functionName":"webhook-relay","authType":"NONE","cors":{"allowOrigins":["*"]}}"#;
-                let resp = format!(r#"{{"functionUrl":"https://{}.lambda-url.{}.on.aws/","functionArn":"arn:aws:lambda:{}:{acct}:function:webhook-relay","authType":"NONE","creationTime":"{}"}}"#, self.token(32, LOWER_ALNUM), self.cfg.regions[0], self.cfg.regions[0], format_event_time(t0));
-                let mut c = Call::new(compromised, "lambda.amazonaws.com", "CreateFunctionUrlConfig");
+                let resp = format!(
+                    r#"{{"functionUrl":"https://{}.lambda-url.{}.on.aws/","functionArn":"arn:aws:lambda:{}:{acct}:function:webhook-relay","authType":"NONE","creationTime":"{}"}}"#,
+                    self.token(32, LOWER_ALNUM),
+                    self.cfg.regions[0],
+                    self.cfg.regions[0],
+                    format_event_time(t0)
+                );
+                let mut c = Call::new(
+                    compromised,
+                    "lambda.amazonaws.com",
+                    "CreateFunctionUrlConfig",
+                );
                 c.ip = attacker_ip;
                 c.agent = bad_agent;
                 c.request = req;
                 c.response = &resp;
                 push(self, t0, c);
                 let perm = r#"{"functionName":"webhook-relay","statementId":"FunctionURLAllowPublicAccess","action":"lambda:InvokeFunctionUrl","principal":"*","functionUrlAuthType":"NONE"}"#;
-                let mut c = Call::new(compromised, "lambda.amazonaws.com", "AddPermission20150331v2");
+                let mut c = Call::new(
+                    compromised,
+                    "lambda.amazonaws.com",
+                    "AddPermission20150331v2",
+                );
                 c.ip = attacker_ip;
                 c.agent = bad_agent;
                 c.request = perm;
@@ -1077,7 +1353,9 @@ impl Gen<'_, '_> {
                     c.agent = browser;
                     c.error = Some(("", "Failed authentication"));
                     c.response = r#"{"ConsoleLogin":"Failure"}"#;
-                    c.additional = Some(r#"{"LoginTo":"https://console.aws.amazon.com/console/home","MobileVersion":"No","MFAUsed":"No"}"#);
+                    c.additional = Some(
+                        r#"{"LoginTo":"https://console.aws.amazon.com/console/home","MobileVersion":"No","MFAUsed":"No"}"#,
+                    );
                     c.event_type = "AwsConsoleSignIn";
                     push(self, t0 + (i * 180 / n) as i64, c);
                 }
@@ -1091,7 +1369,11 @@ impl Gen<'_, '_> {
                 c.request = &req;
                 push(self, t0, c);
                 let req = format!(r#"{{"keyId":"{key}","pendingWindowInDays":7}}"#);
-                let resp = format!(r#"{{"keyId":"arn:aws:kms:{}:{acct}:key/{key}","deletionDate":"{}","keyState":"PendingDeletion","pendingWindowInDays":7}}"#, self.cfg.regions[0], format_event_time(t0 + 7 * DAY));
+                let resp = format!(
+                    r#"{{"keyId":"arn:aws:kms:{}:{acct}:key/{key}","deletionDate":"{}","keyState":"PendingDeletion","pendingWindowInDays":7}}"#,
+                    self.cfg.regions[0],
+                    format_event_time(t0 + 7 * DAY)
+                );
                 let mut c = Call::new(compromised, "kms.amazonaws.com", "ScheduleKeyDeletion");
                 c.ip = attacker_ip;
                 c.agent = bad_agent;
@@ -1115,7 +1397,11 @@ impl Gen<'_, '_> {
             }
             IncidentKind::S3BucketMadePublic => {
                 let pab = r#"{"publicAccessBlock":"","bucketName":"acme-data-lake-raw","PublicAccessBlockConfiguration":{"xmlns":"http://s3.amazonaws.com/doc/2006-03-01/","RestrictPublicBuckets":false,"BlockPublicPolicy":false,"BlockPublicAcls":false,"IgnorePublicAcls":false},"Host":"acme-data-lake-raw.s3.amazonaws.com"}"#;
-                let mut c = Call::new(compromised, "s3.amazonaws.com", "PutBucketPublicAccessBlock");
+                let mut c = Call::new(
+                    compromised,
+                    "s3.amazonaws.com",
+                    "PutBucketPublicAccessBlock",
+                );
                 c.ip = attacker_ip;
                 c.agent = bad_agent;
                 c.request = pab;
@@ -1128,14 +1414,22 @@ impl Gen<'_, '_> {
                 push(self, t0 + 5, c);
             }
             IncidentKind::SecurityHubDisabled => {
-                let mut c = Call::new(compromised, "securityhub.amazonaws.com", "DisableSecurityHub");
+                let mut c = Call::new(
+                    compromised,
+                    "securityhub.amazonaws.com",
+                    "DisableSecurityHub",
+                );
                 c.ip = attacker_ip;
                 c.agent = bad_agent;
                 c.request = "{}";
                 push(self, t0, c);
             }
             IncidentKind::ConfigRecorderStopped => {
-                let mut c = Call::new(compromised, "config.amazonaws.com", "StopConfigurationRecorder");
+                let mut c = Call::new(
+                    compromised,
+                    "config.amazonaws.com",
+                    "StopConfigurationRecorder",
+                );
                 c.ip = attacker_ip;
                 c.agent = bad_agent;
                 c.request = r#"{"configurationRecorderName":"default"}"#;
@@ -1145,7 +1439,9 @@ impl Gen<'_, '_> {
                 let n = 15 + self.rng.below(10);
                 for i in 0..n {
                     let bucket = *self.rng.pick(BUCKETS);
-                    let req = format!(r#"{{"bucketName":"{bucket}","Host":"{bucket}.s3.amazonaws.com","list-type":"2"}}"#);
+                    let req = format!(
+                        r#"{{"bucketName":"{bucket}","Host":"{bucket}.s3.amazonaws.com","list-type":"2"}}"#
+                    );
                     let mut c = Call::new(Who::Anonymous, "s3.amazonaws.com", "ListObjects");
                     c.ip = attacker_ip;
                     c.agent = "curl/8.5.0";
@@ -1163,7 +1459,14 @@ impl Gen<'_, '_> {
 /// A uuid-shaped ID that is the same for the same name (a KMS key, a detector).
 fn stable_uuid(name: &str) -> String {
     let h = stable_id(name, 32, HEX);
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }
 
 #[cfg(test)]
@@ -1173,7 +1476,9 @@ mod tests {
     #[test]
     fn slot_counts_add_up_to_the_day() {
         for per_day in [0, 1, 287, 288, 10_000, 1_000_003] {
-            let total: u64 = (0..SLOTS_PER_DAY as u64).map(|s| slot_count(per_day, s)).sum();
+            let total: u64 = (0..SLOTS_PER_DAY as u64)
+                .map(|s| slot_count(per_day, s))
+                .sum();
             assert_eq!(total, per_day);
         }
         // Busy hours get more than quiet ones.
@@ -1192,11 +1497,18 @@ mod tests {
     fn uuids_are_uuid_shaped() {
         let cfg = SynthConfig::default();
         let mut rng = Rng::new(9);
-        let mut g = Gen { cfg: &cfg, rng: &mut rng, out: String::new() };
+        let mut g = Gen {
+            cfg: &cfg,
+            rng: &mut rng,
+            out: String::new(),
+        };
         for _ in 0..100 {
             let u = g.uuid();
             let parts: Vec<&str> = u.split('-').collect();
-            assert_eq!(parts.iter().map(|p| p.len()).collect::<Vec<_>>(), vec![8, 4, 4, 4, 12]);
+            assert_eq!(
+                parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+                vec![8, 4, 4, 4, 12]
+            );
             assert!(u.bytes().all(|b| b == b'-' || HEX.contains(&b)));
             assert!(parts[2].starts_with('4'));
         }
@@ -1204,13 +1516,19 @@ mod tests {
 
     #[test]
     fn incidents_are_planned_once_a_week_per_kind() {
-        let cfg = SynthConfig { days: 14, ..SynthConfig::default() };
+        let cfg = SynthConfig {
+            days: 14,
+            ..SynthConfig::default()
+        };
         let plan = plan_incidents(&cfg);
         assert_eq!(plan.len(), 2 * IncidentKind::ALL.len());
         for kind in IncidentKind::ALL {
             assert_eq!(plan.iter().filter(|p| p.kind == kind).count(), 2);
         }
-        let off = SynthConfig { incidents: false, ..cfg };
+        let off = SynthConfig {
+            incidents: false,
+            ..cfg
+        };
         assert!(plan_incidents(&off).is_empty());
     }
 }

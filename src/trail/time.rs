@@ -232,10 +232,19 @@ mod tests {
 
     #[test]
     fn parses_cloudtrail_event_times() {
-        assert_eq!(parse_event_time("2023-07-10T11:42:18Z"), Some(1_688_989_338));
+        assert_eq!(
+            parse_event_time("2023-07-10T11:42:18Z"),
+            Some(1_688_989_338)
+        );
         assert_eq!(parse_event_time("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(parse_event_time("2023-07-10T11:42:18.999Z"), Some(1_688_989_338));
-        assert_eq!(parse_event_time("2023-07-10t11:42:18z"), Some(1_688_989_338));
+        assert_eq!(
+            parse_event_time("2023-07-10T11:42:18.999Z"),
+            Some(1_688_989_338)
+        );
+        assert_eq!(
+            parse_event_time("2023-07-10t11:42:18z"),
+            Some(1_688_989_338)
+        );
         assert_eq!(
             parse_event_time("2023-07-10T13:42:18+02:00"),
             Some(1_688_989_338)
@@ -249,7 +258,10 @@ mod tests {
             parse_event_time("2025-03-26 17:22:33.000000000"),
             Some(1_743_009_753)
         );
-        assert_eq!(parse_event_time("2024-02-29T23:59:59Z"), Some(1_709_251_199));
+        assert_eq!(
+            parse_event_time("2024-02-29T23:59:59Z"),
+            Some(1_709_251_199)
+        );
         assert_eq!(parse_event_time("1969-12-31T23:59:59Z"), Some(-1));
     }
 
@@ -283,7 +295,10 @@ mod tests {
         }
         assert_eq!(format_day(1_688_989_338), "2023-07-10");
         assert_eq!(parse_date_or_time("2023-07-10"), Some(1_688_947_200));
-        assert_eq!(parse_date_or_time("2023-07-10T00:00:01Z"), Some(1_688_947_201));
+        assert_eq!(
+            parse_date_or_time("2023-07-10T00:00:01Z"),
+            Some(1_688_947_201)
+        );
         assert_eq!(parse_date_or_time("2023-7-10"), None);
     }
 

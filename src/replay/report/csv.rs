@@ -48,7 +48,11 @@ pub fn render(r: &Report) -> String {
     o.push_str(&HEADER.join(","));
     o.push('\n');
     for d in &r.detectors {
-        let days: Vec<String> = d.fires_by_day.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+        let days: Vec<String> = d
+            .fires_by_day
+            .iter()
+            .map(|(k, v)| format!("{k}:{v}"))
+            .collect();
         let principals: Vec<String> = d
             .top_principals
             .iter()
@@ -114,7 +118,10 @@ mod tests {
     fn quoting() {
         assert_eq!(text_cell("a,b"), "\"a,b\"");
         assert_eq!(text_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(text_cell("=HYPERLINK(\"x\",\"y\")"), "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\"");
+        assert_eq!(
+            text_cell("=HYPERLINK(\"x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\""
+        );
         assert_eq!(text_cell(" padded"), "\" padded\"");
     }
 
@@ -151,7 +158,10 @@ mod tests {
         assert!(rows.iter().all(|r| r.len() == HEADER.len()), "{rows:?}");
         assert_eq!(rows[1][0], "iamPolicyChanges");
         for cell in rows.iter().flatten() {
-            assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "{cell:?}");
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{cell:?}"
+            );
         }
         let root = &rows[2];
         assert_eq!(root[0], "rootAccountUsage");

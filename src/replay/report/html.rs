@@ -326,11 +326,7 @@ fn detector_section(o: &mut String, d: &DetectorReport, r: &Report, labelled: bo
         );
     }
     if let Some(b) = d.baseline.as_ref().filter(|b| b.enabled) {
-        let _ = write!(
-            line,
-            " · baseline {} matched, {} fires",
-            b.matched, b.fires
-        );
+        let _ = write!(line, " · baseline {} matched, {} fires", b.matched, b.fires);
     }
     let _ = writeln!(o, "<p>{line}</p>");
     o.push_str(&chart(&d.fires_by_day, r, 900, 110));
@@ -534,8 +530,8 @@ mod tests {
     fn self_contained_and_only_our_tags() {
         let html = render(&sample::report());
         const TAGS: &[&str] = &[
-            "!DOCTYPE", "html", "head", "meta", "title", "style", "body", "main", "h1", "h2",
-            "h3", "p", "div", "span", "b", "code", "table", "thead", "tbody", "tr", "th", "td",
+            "!DOCTYPE", "html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "h3",
+            "p", "div", "span", "b", "code", "table", "thead", "tbody", "tr", "th", "td",
             "section", "header", "ul", "li", "svg", "line", "text", "rect", "footer",
         ];
         let mut rest = html.as_str();
@@ -543,7 +539,11 @@ mod tests {
         while let Some(i) = rest.find('<') {
             let end = rest[i..].find('>').expect("unclosed tag") + i;
             let tag = &rest[i + 1..end];
-            let name = tag.trim_start_matches('/').split([' ', '/']).next().unwrap_or("");
+            let name = tag
+                .trim_start_matches('/')
+                .split([' ', '/'])
+                .next()
+                .unwrap_or("");
             assert!(TAGS.contains(&name), "unexpected tag <{tag}>");
             let lower = tag.to_ascii_lowercase();
             for bad in [" src=", " href=", " on", "url(", "javascript:"] {
@@ -565,7 +565,11 @@ mod tests {
     #[test]
     fn charts_have_a_bar_per_day_of_the_window() {
         let r = sample::report();
-        let root = r.detectors.iter().find(|d| d.key == "rootAccountUsage").unwrap();
+        let root = r
+            .detectors
+            .iter()
+            .find(|d| d.key == "rootAccountUsage")
+            .unwrap();
         let svg = chart(&root.fires_by_day, &r, 900, 110);
         // Window 2024-03-01 .. 2024-03-05: five days.
         assert_eq!(svg.matches("<rect").count(), 5);
@@ -576,7 +580,13 @@ mod tests {
     #[test]
     fn sections_present() {
         let html = render(&sample::report());
-        for s in ["Summary", "Detectors", "What-if: baseline → current", "Missed incidents", "Input errors"] {
+        for s in [
+            "Summary",
+            "Detectors",
+            "What-if: baseline → current",
+            "Missed incidents",
+            "Input errors",
+        ] {
             assert!(html.contains(s), "{s}");
         }
         let mut r = sample::report();

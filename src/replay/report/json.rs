@@ -5,9 +5,8 @@ use super::Report;
 
 pub fn render(report: &Report) -> String {
     // Serializing plain structs with string keys cannot fail.
-    let mut out = serde_json::to_string_pretty(report).unwrap_or_else(|e| {
-        format!("{{\"error\": {:?}}}", e.to_string())
-    });
+    let mut out = serde_json::to_string_pretty(report)
+        .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()));
     out.push('\n');
     out
 }

@@ -139,10 +139,16 @@ pub fn render(r: &Report) -> String {
             d.fires
         );
         if !d.fires_by_day.is_empty() {
-            let days: Vec<String> = d.fires_by_day.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+            let days: Vec<String> = d
+                .fires_by_day
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect();
             let _ = writeln!(o, "Fires by day: {}\n", days.join(", "));
         }
-        o.push_str("| Principal | Type | Matched | Fires | Events in fires |\n|---|---|--:|--:|--:|\n");
+        o.push_str(
+            "| Principal | Type | Matched | Fires | Events in fires |\n|---|---|--:|--:|--:|\n",
+        );
         for p in &d.top_principals {
             let _ = writeln!(
                 o,
@@ -156,11 +162,23 @@ pub fn render(r: &Report) -> String {
         }
         o.push_str("\n| Event name | Matched | Fires |\n|---|--:|--:|\n");
         for e in &d.top_event_names {
-            let _ = writeln!(o, "| {} | {} | {} |", code(&e.event_name, true), e.matched, e.fires);
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} |",
+                code(&e.event_name, true),
+                e.matched,
+                e.fires
+            );
         }
         o.push_str("\n| Source IP | Matched | Fires |\n|---|--:|--:|\n");
         for e in &d.top_source_ips {
-            let _ = writeln!(o, "| {} | {} | {} |", code(&e.source_ip, true), e.matched, e.fires);
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} |",
+                code(&e.source_ip, true),
+                e.matched,
+                e.fires
+            );
         }
         if !d.exclusions.is_empty() {
             o.push_str("\n| Exclusion | Events removed |\n|---|--:|\n");
@@ -238,7 +256,12 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(o, "### Input errors ({})\n", i.error_count);
         for e in &i.errors {
             let at = e.line.map_or_else(String::new, |l| format!(" line {l}"));
-            let _ = writeln!(o, "- {}{at}: {}", code(&e.path, false), code(&e.message, false));
+            let _ = writeln!(
+                o,
+                "- {}{at}: {}",
+                code(&e.path, false),
+                code(&e.message, false)
+            );
         }
     }
     o
@@ -280,9 +303,16 @@ mod tests {
         // The script tag appears only inside code spans.
         for (i, _) in text.match_indices("<script>") {
             let before = &text[..i];
-            assert!(before.ends_with('`'), "raw HTML at {i}: {}", &text[i.saturating_sub(20)..i + 10]);
+            assert!(
+                before.ends_with('`'),
+                "raw HTML at {i}: {}",
+                &text[i.saturating_sub(20)..i + 10]
+            );
         }
-        assert!(text.contains("`a\\|b`c*d_@team`") || text.contains("``a\\|b`c*d_@team``"), "{text}");
+        assert!(
+            text.contains("`a\\|b`c*d_@team`") || text.contains("``a\\|b`c*d_@team``"),
+            "{text}"
+        );
         assert!(!text.contains('\u{1b}'));
         assert!(text.contains("### What-if vs baseline"));
         assert!(text.contains("| **Total** |"));

@@ -53,7 +53,11 @@ pub(crate) fn report() -> Report {
     acc.add_file();
     acc.add_oversize();
     acc.add_error("trail/<b>bad</b>.json.gz", None, "invalid gzip header");
-    acc.add_error("=cmd.jsonl", Some(7), "expected a JSON object, found `<img src=x>`");
+    acc.add_error(
+        "=cmd.jsonl",
+        Some(7),
+        "expected a JSON object, found `<img src=x>`",
+    );
     let users = [SCRIPT, FORMULA, PIPE, ESC, "alice"];
     for (i, t) in [
         "2024-03-01T10:00:00Z",
@@ -118,5 +122,9 @@ fn print_sample() {
     for f in ["table", "json", "csv", "markdown"] {
         println!("{}", super::render(&report(), f.parse().unwrap()));
     }
-    std::fs::write("/tmp/cwfilter-sample.html", super::render(&report(), super::Format::Html)).unwrap();
+    std::fs::write(
+        "/tmp/cwfilter-sample.html",
+        super::render(&report(), super::Format::Html),
+    )
+    .unwrap();
 }

@@ -76,7 +76,14 @@ pub fn render(r: &Report) -> String {
         }
         row.push(d.top_principals.first().map_or_else(
             || "-".to_string(),
-            |p| format!("{} ({}) {}", cell(&p.principal), cell(&p.identity_type), p.matched),
+            |p| {
+                format!(
+                    "{} ({}) {}",
+                    cell(&p.principal),
+                    cell(&p.identity_type),
+                    p.matched
+                )
+            },
         ));
         rows.push(row);
     }
@@ -117,7 +124,11 @@ pub fn render(r: &Report) -> String {
                 .unwrap_or_default()
         );
         if !d.fires_by_day.is_empty() {
-            let days: Vec<String> = d.fires_by_day.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+            let days: Vec<String> = d
+                .fires_by_day
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect();
             let _ = writeln!(o, "  fires by day: {}", days.join(", "));
         }
         let mut rows = vec![vec![
@@ -149,7 +160,11 @@ pub fn render(r: &Report) -> String {
                 e.fires.to_string(),
             ]);
         }
-        rows.push(vec!["  top source IPs".to_string(), String::new(), String::new()]);
+        rows.push(vec![
+            "  top source IPs".to_string(),
+            String::new(),
+            String::new(),
+        ]);
         for e in &d.top_source_ips {
             rows.push(vec![
                 format!("  {}", cell(&e.source_ip)),
@@ -164,7 +179,11 @@ pub fn render(r: &Report) -> String {
     }
 
     if let Some(missed) = &r.missed_incidents {
-        let _ = writeln!(o, "\nmissed incidents (labelled malicious, no alarm): {}", missed.len());
+        let _ = writeln!(
+            o,
+            "\nmissed incidents (labelled malicious, no alarm): {}",
+            missed.len()
+        );
         for m in missed {
             let _ = writeln!(
                 o,
@@ -177,7 +196,10 @@ pub fn render(r: &Report) -> String {
                 if m.matched_by.is_empty() {
                     String::new()
                 } else {
-                    format!("  matched by {} below its threshold", m.matched_by.join(", "))
+                    format!(
+                        "  matched by {} below its threshold",
+                        m.matched_by.join(", ")
+                    )
                 }
             );
         }
@@ -296,7 +318,12 @@ mod tests {
     #[test]
     fn summary_lists_every_detector_and_totals() {
         let text = render(&sample::report());
-        for key in ["iamPolicyChanges", "rootAccountUsage", "unauthorizedApiCalls", "TOTAL"] {
+        for key in [
+            "iamPolicyChanges",
+            "rootAccountUsage",
+            "unauthorizedApiCalls",
+            "TOTAL",
+        ] {
             assert!(text.contains(key), "{key} missing:\n{text}");
         }
         assert!(text.contains("window: 2024-03-01T10:00:00Z .. 2024-03-05T00:30:00Z"));
@@ -308,7 +335,10 @@ mod tests {
     fn no_control_characters_reach_the_terminal() {
         let text = render(&sample::report());
         assert!(text.contains("evil[2J"), "{text}");
-        assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text:?}");
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
     }
 
     #[test]
