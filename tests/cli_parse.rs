@@ -106,3 +106,16 @@ fn delimited_ast_fields_carry_type_and_span() {
         serde_json::json!({"type": "field", "name": null, "condition": null, "span": {"start": 13, "end": 13}})
     );
 }
+
+/// Regression: `parse` used to accept a regex whose characters are all allowed but which the
+/// regex engine refuses (`a{5,3}`), while `match` rejected the same pattern; and the error was
+/// rendered against the regex alone instead of the whole pattern.
+#[test]
+fn regression_regex_refused_by_the_engine_is_rejected_in_the_whole_pattern() {
+    let o = cwfilter(&["parse", "{ $.a = %a{5,3}% }"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "error: invalid regular expression: invalid repetition count range, the start must be <= the end at line 1 column 9\n  |\n1 | { $.a = %a{5,3}% }\n  |         ^^^^^^^^\n"
+    );
+}

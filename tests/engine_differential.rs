@@ -4,8 +4,9 @@
 //!
 //! Patterns: every pattern of corpus/conformance/*.jsonl that parses, plus the detector
 //! patterns of upstream-detectors.yaml and cis-cloudwatch.yaml (tests/data/
-//! engine_detector_patterns.jsonl). Records: 473 real CloudTrail records
-//! (tests/data/engine-corpus.jsonl, provenance alongside) plus every conformance event.
+//! engine_detector_patterns.jsonl). Records: the 4,122 CloudTrail records of the bundled trail
+//! (corpus/trail, read with the trail reader, so with the whitespace of the delivered files)
+//! plus every conformance event (many of them not JSON).
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -13,6 +14,7 @@ use std::path::Path;
 
 use cwfilter::engine::{Engine, Extraction, MatchSet};
 use cwfilter::eval::{Message, Pattern};
+use cwfilter::trail::reader::{discover, read_input, Item, ReadOptions};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -61,13 +63,28 @@ fn all_patterns() -> Vec<(String, Pattern)> {
         .collect()
 }
 
+/// The raw text of every record of the bundled trail, in reading order.
+fn trail_records() -> Vec<String> {
+    let found = discover(&[root().join("corpus/trail")], &|_| true);
+    assert!(found.errors.is_empty(), "{:?}", found.errors);
+    let mut records = Vec::new();
+    for input in &found.inputs {
+        read_input(input, &ReadOptions::default(), &mut |item| {
+            if let Item::Record { text, .. } = item {
+                records.push(text.to_owned());
+            }
+        });
+    }
+    assert!(
+        records.len() > 4000,
+        "bundled trail: {} records",
+        records.len()
+    );
+    records
+}
+
 fn all_records() -> Vec<String> {
-    let mut records: Vec<String> =
-        fs::read_to_string(root().join("tests/data/engine-corpus.jsonl"))
-            .expect("engine corpus")
-            .lines()
-            .map(str::to_owned)
-            .collect();
+    let mut records = trail_records();
     for f in conformance_files() {
         for case in jsonl(&f) {
             if let Some(e) = case["event"].as_str() {
@@ -169,11 +186,7 @@ fn detector_engine_skips_parses_and_agrees() {
                 (t, p)
             })
             .collect();
-    let records: Vec<String> = fs::read_to_string(root().join("tests/data/engine-corpus.jsonl"))
-        .expect("engine corpus")
-        .lines()
-        .map(str::to_owned)
-        .collect();
+    let records = trail_records();
     let (_, matched, avoided) = check_all(patterns, &records);
     assert!(matched > 50, "detectors matched only {matched} times");
     // Some detector patterns have no literal (they are always evaluated), so the saving is
@@ -195,11 +208,7 @@ fn cis_patterns_avoid_most_parses() {
             .map(|t| (t.to_string(), Pattern::parse(t).expect("parses")))
             .collect(),
     );
-    let records: Vec<String> = fs::read_to_string(root().join("tests/data/engine-corpus.jsonl"))
-        .expect("engine corpus")
-        .lines()
-        .map(str::to_owned)
-        .collect();
+    let records = trail_records();
     let (_, stats) = engine.eval_par(&records);
     assert_eq!(stats.records, records.len() as u64);
     assert!(

@@ -298,9 +298,9 @@ proptest! {
 fn catalog_detectors_on_real_records() {
     let corpus = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/engine-corpus.jsonl"
+        "/benches/data/cloudtrail-sample.jsonl"
     ))
-    .expect("engine corpus");
+    .expect("CloudTrail sample");
     let records: Vec<Value> = corpus
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())

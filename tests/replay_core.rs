@@ -581,3 +581,117 @@ fn config_validation() {
     let bad_m = det("a", 1.0, 300, 2, 3, TreatMissingData::Ignore);
     assert!(ReplayConfig::new(vec![bad_m]).validate().is_err());
 }
+
+/// Four weeks (2024-04-01 .. 2024-04-28) of a planted trail, replayed newest first in uneven
+/// "files": a daily 09:00 event, 12-event bursts in [10:00, 10:05) on days 3, 10 and 17, and
+/// on day 20 a 6 + 6 burst straddling 10:05.
+#[test]
+fn four_week_trail_hand_checked() {
+    let at = |day: u32, t: &str, i: usize| {
+        json!({
+            "eventTime": format!("2024-04-{day:02}T{t}Z"),
+            "eventName": "ConsoleLogin",
+            "eventID": format!("{day}-{t}-{i}"),
+            "sourceIPAddress": "198.51.100.1",
+            "userIdentity": {"type": "Root", "arn": "arn:aws:iam::1:root"},
+        })
+    };
+    let mut records = Vec::new();
+    for day in 1..=28 {
+        records.push(at(day, "09:00:00", 0));
+    }
+    for day in [3, 10, 17] {
+        for i in 0..12 {
+            records.push(at(day, &format!("10:0{}:{:02}", i % 5, i), i));
+        }
+    }
+    for i in 0..6 {
+        records.push(at(20, &format!("10:04:{:02}", 50 + i), i));
+        records.push(at(20, &format!("10:05:{i:02}"), i));
+    }
+    records.reverse();
+    let cfg = ReplayConfig::new(vec![
+        simple("every", 1.0),
+        simple("ten", 10.0),
+        det("twoOfThree", 1.0, 300, 3, 2, TreatMissingData::NotBreaching),
+    ]);
+    let mut acc = Accumulator::new(&cfg);
+    let mut rest: &[Value] = &records;
+    let mut size = 1;
+    while !rest.is_empty() {
+        let (file, tail) = rest.split_at(size.min(rest.len()));
+        let mut part = Accumulator::new(&cfg);
+        part.add_file();
+        for r in file {
+            part.observe(
+                &cfg,
+                r,
+                &Verdicts {
+                    current: &[true, true, true],
+                    ..Verdicts::default()
+                },
+            );
+        }
+        acc.merge(part);
+        rest = tail;
+        size = size * 3 % 17 + 1;
+    }
+    acc.add_oversize();
+    acc.add_error(
+        "AWSLogs/1/CloudTrail/us-east-1/2024/04/05/broken.json.gz",
+        None,
+        "corrupt gzip stream",
+    );
+    let r = acc.finish(&cfg);
+
+    assert_eq!(r.inputs.events, 28 + 36 + 12 + 1);
+    assert_eq!((r.inputs.no_event_time, r.inputs.outside_window), (0, 0));
+    assert_eq!(r.inputs.oversize_skipped, 1);
+    assert_eq!(r.inputs.errors.len(), 1);
+    assert_eq!(r.window.start.as_deref(), Some("2024-04-01T09:00:00Z"));
+    assert_eq!(r.window.end.as_deref(), Some("2024-04-28T09:00:00Z"));
+
+    let every = &r.detectors[0];
+    assert_eq!(every.key, "every");
+    assert_eq!(every.matched, 76);
+    assert_eq!(every.fires, 28 + 3 + 1);
+    for (day, n) in &every.fires_by_day {
+        let expect = if ["03", "10", "17", "20"].contains(&&day[8..]) {
+            2
+        } else {
+            1
+        };
+        assert_eq!(*n, expect, "{day}");
+    }
+    assert_eq!(every.fires_by_day.len(), 28);
+    assert_eq!(every.top_principals[0].principal, "arn:aws:iam::1:root");
+    assert_eq!(every.top_principals[0].identity_type, "Root");
+    // Fire events are those in firing periods: day 20's second period (10:05) continues the
+    // run that fired at 10:00, so its 6 events are not counted.
+    assert_eq!(every.top_principals[0].fire_events, 76 - 6);
+
+    let ten = &r.detectors[1];
+    assert_eq!(ten.key, "ten");
+    assert_eq!(
+        ten.fire_times,
+        [
+            "2024-04-03T10:00:00Z",
+            "2024-04-10T10:00:00Z",
+            "2024-04-17T10:00:00Z"
+        ]
+    );
+    assert_eq!(ten.top_principals[0].fire_events, 36);
+
+    let m = &r.detectors[2];
+    assert_eq!(m.key, "twoOfThree");
+    assert_eq!(m.fire_times, ["2024-04-20T10:05:00Z"]);
+}
+
+#[test]
+fn accumulators_can_cross_threads() {
+    fn send<T: Send>() {}
+    fn sync<T: Sync>() {}
+    send::<Accumulator>();
+    sync::<ReplayConfig>();
+    send::<Report>();
+}

@@ -119,6 +119,10 @@ fn resolver_agrees_with_jsonpath_rust() {
         yaml_patterns(&yaml, &mut patterns);
         assert!(!patterns.is_empty(), "{name}: no patterns found");
         for p in patterns {
+            assert!(
+                cwfilter::syntax::parse(&p).is_ok(),
+                "{name}: {p} does not parse"
+            );
             selectors_of(&p, &mut selectors);
         }
     }

@@ -315,7 +315,7 @@ fn stdin_stream_is_read_like_a_file() {
 #[test]
 fn directories_are_walked_in_sorted_order_and_digests_skipped() {
     let root = fixture("s3");
-    let found = discover(&[root.clone()], &|_| true);
+    let found = discover(std::slice::from_ref(&root), &|_| true);
     assert!(found.errors.is_empty());
     let names: Vec<String> = found
         .inputs
@@ -416,4 +416,120 @@ fn event_time_is_read_from_raw_text() {
         record_event_time(r#"{"@timestamp":"2023-07-10T11:42:18Z"}"#),
         None
     );
+}
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn check(bytes: &[u8]) {
+        let opts = ReadOptions {
+            max_event_bytes: 4096,
+            ..ReadOptions::default()
+        };
+        read_from("prop", bytes, &opts, &mut |item| {
+            if let cwfilter::trail::reader::Item::Record { text, .. } = item {
+                // Whatever the reader calls a record is one JSON object.
+                let v: serde_json::Value = serde_json::from_str(text).expect("record parses");
+                assert!(v.is_object());
+                assert!(text.len() <= 4096);
+            }
+        });
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            check(&bytes);
+        }
+
+        #[test]
+        fn damaged_fixtures(which in 0usize..4, cut in any::<prop::sample::Index>(),
+                            flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4)) {
+            let name = ["lines.jsonl", "pretty.json", "filter_log_events.json", DAY30][which];
+            let mut bytes = std::fs::read(fixture(name)).unwrap();
+            for (at, b) in flips {
+                let i = at.index(bytes.len());
+                bytes[i] = b;
+            }
+            let end = cut.index(bytes.len() + 1);
+            check(&bytes[..end]);
+        }
+    }
+}
+
+#[test]
+fn binary_files_get_one_error() {
+    let mut zip = b"PK\x03\x04\x14\x00\x00\x00".to_vec();
+    zip.extend(std::iter::repeat_n(b"\n\xff\xfe{}\n".iter().copied(), 50).flatten());
+    let mut items = Vec::new();
+    read_from("a.zip", &zip[..], &ReadOptions::default(), &mut |i| {
+        items.push(OwnedItem::from(i))
+    });
+    assert_eq!(errors(&items), vec!["a.zip: a zip archive; unzip it first"]);
+    let mut items = Vec::new();
+    let binary = b"\x00\x01\x02{\"a\":1}\n{\"b\":2}\n";
+    read_from("bin", &binary[..], &ReadOptions::default(), &mut |i| {
+        items.push(OwnedItem::from(i))
+    });
+    assert_eq!(
+        errors(&items),
+        vec!["bin:1:1: not UTF-8 text (binary data?); file skipped"]
+    );
+    assert_eq!(items.len(), 1);
+}
+
+#[test]
+fn a_one_line_array_is_a_document_of_records() {
+    // Regression: a JSON array on one line (as the Cribl capture is) was read as one bad
+    // JSON Lines line instead of as records.
+    let text = "[{\"a\":1},{\"b\":2}]\n[{\"c\":3}]";
+    let mut items = Vec::new();
+    read_from("arr", text.as_bytes(), &ReadOptions::default(), &mut |i| {
+        items.push(OwnedItem::from(i))
+    });
+    assert_eq!(errors(&items), Vec::<String>::new());
+    assert_eq!(
+        positions(&items),
+        vec![
+            Position {
+                line: Some(1),
+                index: Some(0)
+            },
+            Position {
+                line: Some(1),
+                index: Some(1)
+            },
+            Position {
+                line: Some(2),
+                index: Some(0)
+            },
+        ]
+    );
+}
+
+#[test]
+fn plain_lines_starting_with_a_bracket_stay_lines() {
+    // Regression: `[ERROR] ...` log lines were taken for the start of a JSON array.
+    let opts = ReadOptions {
+        plain_lines: true,
+        ..ReadOptions::default()
+    };
+    let mut items = Vec::new();
+    read_from(
+        "log",
+        &b"[ERROR 400] BAD\n{\"a\":1}\n"[..],
+        &opts,
+        &mut |i| items.push(OwnedItem::from(i)),
+    );
+    let texts: Vec<String> = items
+        .iter()
+        .map(|i| match i {
+            OwnedItem::Record { text, .. } => text.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(texts, vec!["[ERROR 400] BAD", "{\"a\":1}"]);
 }

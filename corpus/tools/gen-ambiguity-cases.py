@@ -89,6 +89,9 @@ m("a16-empty-lower-bound-over", "%^a{,2}b%", "aaab", False, "A16: {,n} is {0,n}"
 m("a16-dot-newline", "%a.b%", "a\nb", False, "A16: . does not match newline")
 m("a16-dollar-end-of-text", "%b$%", "ab\n", False, "A16: $ matches only at the end of the text")
 m("a16-word-ascii", "%^\\w+$%", "caf\u00e9", False, "A16: \\w is [a-zA-Z_0-9]")
+m("a16-unknown-escape-literal", "%\\q%", "q", True, "A16: a backslash before a character with no escape meaning keeps the character")
+m("a16-escaped-space", "%a\\ b%", "a b", True, "A16: an escaped space is a space")
+m("a16-hex-escape", "%\\x3A%", "a:b", True, "4.3: \\xhh hex escape")
 # A17 unanchored
 m("a17-unanchored", "%127\\.0\\.0\\.[1-9]%", "127.0.0.10", True, "A17: unanchored search also accepts 127.0.0.10")
 # A18 regex with != and on numbers

@@ -12,6 +12,7 @@ mod check;
 mod detectors;
 mod lint;
 mod match_cmd;
+mod output;
 mod parse;
 mod replay;
 mod synth;

@@ -15,15 +15,18 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let ast = match cwfilter::syntax::parse(&args.pattern) {
-        Ok(ast) => ast,
+    // Compiling (not only parsing) also catches regexes the regex engine refuses, such as
+    // `%a{5,3}%`, so `parse` accepts exactly what `match`, `check` and `replay` accept.
+    let pattern = match cwfilter::eval::Pattern::parse(&args.pattern) {
+        Ok(pattern) => pattern,
         Err(e) => {
             eprintln!("{}", e.render());
             return ExitCode::from(2);
         }
     };
+    let ast = pattern.ast();
     let text = if args.ast {
-        match serde_json::to_string_pretty(&ast) {
+        match serde_json::to_string_pretty(ast) {
             Ok(json) => json,
             Err(e) => {
                 eprintln!("cwfilter: cannot serialise the syntax tree: {e}");

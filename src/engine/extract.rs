@@ -19,7 +19,7 @@ use std::fmt;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
-use crate::syntax::ast::{Selector, Step};
+use crate::syntax::ast::{Ast, Condition, Expr, Selector, Step};
 
 /// The union of many selectors, as a tree of steps.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -44,6 +44,23 @@ impl PathTrie {
         }
         root.finish();
         root
+    }
+
+    /// The trie of every selector of the JSON patterns among `asts` (other kinds read none).
+    pub fn for_patterns<'a>(asts: impl IntoIterator<Item = &'a Ast>) -> Self {
+        fn walk<'a>(e: &'a Expr<Condition>, out: &mut Vec<&'a Selector>) {
+            match e {
+                Expr::Leaf(c) => out.push(&c.selector),
+                Expr::And(xs, _) | Expr::Or(xs, _) => xs.iter().for_each(|x| walk(x, out)),
+            }
+        }
+        let mut selectors = Vec::new();
+        for ast in asts {
+            if let Ast::Json(j) = ast {
+                walk(&j.expr, &mut selectors);
+            }
+        }
+        PathTrie::new(selectors)
     }
 
     /// A trie that keeps the whole document.

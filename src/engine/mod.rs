@@ -21,7 +21,7 @@ use std::fmt;
 use rayon::prelude::*;
 
 use crate::eval::Pattern;
-use crate::syntax::ast::{Ast, Condition, Expr, Selector};
+use crate::syntax::ast::Ast;
 use extract::PathTrie;
 use prefilter::Prefilter;
 
@@ -53,14 +53,12 @@ impl<K> Engine<K> {
         let (keys, patterns): (Vec<K>, Vec<Pattern>) = patterns.into_iter().unzip();
         let words = words_for(patterns.len());
         let mut json_mask = vec![0; words];
-        let mut selectors: Vec<&Selector> = Vec::new();
         for (i, p) in patterns.iter().enumerate() {
-            if let Ast::Json(j) = p.ast() {
+            if let Ast::Json(_) = p.ast() {
                 prefilter::set_bit(&mut json_mask, i);
-                collect_selectors(&j.expr, &mut selectors);
             }
         }
-        let trie = PathTrie::new(selectors);
+        let trie = PathTrie::for_patterns(patterns.iter().map(|p| p.ast()));
         let prefilter = Prefilter::new(patterns.iter().map(|p| p.ast()));
         Engine {
             keys,
@@ -224,17 +222,6 @@ impl<K> Engine<K> {
             })
             .collect();
         (results, total)
-    }
-}
-
-fn collect_selectors<'a>(expr: &'a Expr<Condition>, out: &mut Vec<&'a Selector>) {
-    match expr {
-        Expr::Leaf(c) => out.push(&c.selector),
-        Expr::And(xs, _) | Expr::Or(xs, _) => {
-            for x in xs {
-                collect_selectors(x, out);
-            }
-        }
     }
 }
 

@@ -15,7 +15,7 @@ use super::text;
 use super::truth::parse_number;
 
 /// A compiled pattern.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Compiled {
     Terms(CTerms),
     Json(CExpr<CCondition>),
@@ -24,7 +24,7 @@ pub(crate) enum Compiled {
 }
 
 /// A compiled boolean expression.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum CExpr<L> {
     And(Vec<CExpr<L>>),
     Or(Vec<CExpr<L>>),
@@ -72,7 +72,7 @@ pub(crate) enum CStep {
 }
 
 /// A JSON condition.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CCondition {
     pub steps: Vec<CStep>,
     pub test: CTest,
@@ -82,7 +82,7 @@ pub(crate) struct CCondition {
 }
 
 /// What a condition asks of a node.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum CTest {
     Compare(CmpOp, CValue),
     IsNull,
@@ -92,7 +92,7 @@ pub(crate) enum CTest {
 }
 
 /// A compiled right-hand side.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum CValue {
     /// A lone `*`: any string or number.
     Star,
@@ -111,7 +111,7 @@ pub(crate) enum CValue {
 
 /// A string with `*` wildcards at its ends only (A11, A19). Linear time: prefix, suffix or
 /// substring checks.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Glob {
     kind: GlobKind,
     needle: String,
@@ -162,14 +162,14 @@ impl Glob {
 }
 
 /// A term pattern.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CTerms {
     pub terms: Vec<CTerm>,
     /// `?` terms mixed with other kinds are ignored (§3.7, A5).
     pub optional_ignored: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CTerm {
     pub kind: TermKind,
     pub text: String,
@@ -185,13 +185,13 @@ impl CTerm {
 }
 
 /// A space-delimited pattern.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CDelimited {
     pub slots: Vec<CSlot>,
     pub has_ellipsis: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum CSlot {
     Ellipsis,
     Field {
@@ -200,7 +200,7 @@ pub(crate) enum CSlot {
     },
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CFieldCondition {
     pub op: CmpOp,
     pub value: CValue,
@@ -346,13 +346,11 @@ pub(crate) fn compile_regex(r: &RegexLit) -> Result<Regex, ParseError> {
         .size_limit(1 << 20)
         .build()
         .map_err(|e| {
+            // The caller puts the whole pattern back (see `Pattern::parse`); the span is the
+            // regex's own, in pattern coordinates.
             ParseError::new(
-                ErrorKind::Syntax,
-                format!(
-                    "invalid regular expression %{}%: {}",
-                    r.source,
-                    first_line(&e)
-                ),
+                ErrorKind::InvalidRegex,
+                format!("invalid regular expression: {}", first_line(&e)),
                 &r.source,
                 r.span,
             )
@@ -365,6 +363,7 @@ fn first_line(e: &regex::Error) -> String {
         .rev()
         .find(|l| l.starts_with("error:"))
         .unwrap_or(s.lines().next().unwrap_or(""))
+        .trim_start_matches("error: ")
         .to_owned()
 }
 
@@ -391,10 +390,18 @@ pub(crate) fn translate_regex(src: &str) -> String {
                     out.push_str(set);
                     out.push(']');
                 }
-                Some(e) => {
+                // `\x`, control escapes and escaped punctuation mean what they mean to the
+                // regex crate; any other escaped character is itself (`\q` = `q`, `\b` = `b`),
+                // since AWS documents no other escapes (A16).
+                Some(e @ ('x' | 'n' | 't' | 'r' | 'f' | 'v')) => {
                     out.push('\\');
                     out.push(e);
                 }
+                Some(e) if e.is_ascii_punctuation() => {
+                    out.push('\\');
+                    out.push(e);
+                }
+                Some(e) => out.push_str(&regex::escape(e.encode_utf8(&mut [0; 4]))),
                 None => out.push('\\'),
             },
             '[' if !in_class => {
@@ -417,6 +424,11 @@ pub(crate) fn translate_regex(src: &str) -> String {
             '{' if !in_class && chars.peek() == Some(&',') => out.push_str("{0"),
             // Inside a class `[` is literal for AWS but a nested class for the regex crate.
             '[' => out.push_str("\\["),
+            // `--`, `&&` and `~~` are set operations inside a regex-crate class; literal for AWS.
+            '-' | '&' | '~' if in_class && out.ends_with(c) => {
+                out.push('\\');
+                out.push(c);
+            }
             _ => out.push(c),
         }
     }
@@ -447,6 +459,8 @@ mod tests {
         assert_eq!(translate_regex(r"[\d]"), "[[0-9]]");
         assert_eq!(translate_regex(r"\x3A\."), r"\x3A\.");
         assert_eq!(translate_regex("[]a]"), r"[\]a]");
+        assert_eq!(translate_regex(r"\q\b\."), r"qb\.");
+        assert_eq!(translate_regex("[a--]"), r"[a-\-]");
         let re = compile_regex(&RegexLit {
             source: r"^\w+\s\d{,2}$".into(),
             span: Default::default(),

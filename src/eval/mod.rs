@@ -23,8 +23,8 @@ pub use event::{Event, JsonNode, Message, Scalar};
 pub use explain::{ConditionTrace, Detail, Explanation, Found, SlotTrace, TermTrace};
 pub use metric::{JsonPath, MetricTransformation, MetricValue, MetricValueError};
 
-/// A compiled filter pattern.
-#[derive(Debug)]
+/// A compiled filter pattern. Cheap to share across threads (`Send + Sync`).
+#[derive(Debug, Clone)]
 pub struct Pattern {
     ast: Ast,
     compiled: Compiled,
@@ -43,7 +43,9 @@ impl Pattern {
     /// Parses and compiles a filter pattern.
     pub fn parse(pattern: &str) -> Result<Pattern, ParseError> {
         let ast = syntax::parse(pattern)?;
+        // A compile error knows only its regex; point it into the whole pattern.
         Pattern::from_ast(ast)
+            .map_err(|e| ParseError::new(e.kind().clone(), e.message(), pattern, e.span()))
     }
 
     /// Compiles an AST. Fails only on a regex the regex engine refuses.

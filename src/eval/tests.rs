@@ -407,3 +407,9 @@ fn select_is_the_resolver() {
     assert_eq!(nodes, vec![&json!(1), &json!(3)]);
     assert!(select(&sel(&[f("a"), Step::Index(9)]), &ev).is_empty());
 }
+
+#[test]
+fn pattern_is_send_sync_clone() {
+    fn assert_traits<T: Send + Sync + Clone>() {}
+    assert_traits::<Pattern>();
+}

@@ -1,6 +1,7 @@
 //! Who and what an event is: the actor (principal) that made it, its eventName and source IP,
 //! and bounded counters for them.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::Hash;
 
@@ -9,6 +10,22 @@ use serde_json::Value;
 /// The label under which values beyond the tracking cap are counted. It cannot collide with a
 /// real value: IAM names, eventNames and IP addresses never contain parentheses.
 pub const OTHER: &str = "(other)";
+
+/// Longest value kept, in bytes. Real names, ARNs and IPs are far shorter; the cap bounds
+/// memory when a hostile trail carries huge strings (10,000 tracked values x 256 KB otherwise).
+pub const MAX_VALUE_LEN: usize = 512;
+
+/// `s`, cut to [`MAX_VALUE_LEN`] bytes at a character boundary and marked with `…` if cut.
+pub fn clip(s: &str) -> Cow<'_, str> {
+    if s.len() <= MAX_VALUE_LEN {
+        return Cow::Borrowed(s);
+    }
+    let mut end = MAX_VALUE_LEN;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    Cow::Owned(format!("{}…", &s[..end]))
+}
 
 /// The actor of a record and its identity type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -39,19 +56,19 @@ pub fn actor(record: &Value) -> Actor {
         .unwrap_or("unknown");
     let identity_type = str_at(ui, &["type"]).unwrap_or("unknown");
     Actor {
-        name: name.to_owned(),
-        identity_type: identity_type.to_owned(),
+        name: clip(name).into_owned(),
+        identity_type: clip(identity_type).into_owned(),
     }
 }
 
-/// `eventName`, or `unknown`.
-pub fn event_name(record: &Value) -> &str {
-    str_at(record, &["eventName"]).unwrap_or("unknown")
+/// `eventName`, or `unknown` (clipped).
+pub fn event_name(record: &Value) -> Cow<'_, str> {
+    clip(str_at(record, &["eventName"]).unwrap_or("unknown"))
 }
 
-/// `sourceIPAddress` (an IP, or a service name for calls made by AWS), or `unknown`.
-pub fn source_ip(record: &Value) -> &str {
-    str_at(record, &["sourceIPAddress"]).unwrap_or("unknown")
+/// `sourceIPAddress` (an IP, or a service name for calls made by AWS), or `unknown` (clipped).
+pub fn source_ip(record: &Value) -> Cow<'_, str> {
+    clip(str_at(record, &["sourceIPAddress"]).unwrap_or("unknown"))
 }
 
 /// Id of the overflow slot in an [`Interner`].
@@ -173,6 +190,17 @@ mod tests {
         assert_eq!(event_name(&r), "ConsoleLogin");
         assert_eq!(source_ip(&r), "203.0.113.5");
         assert_eq!(event_name(&json!({})), "unknown");
+    }
+
+    #[test]
+    fn huge_values_are_clipped() {
+        let long = "é".repeat(1000);
+        let r = json!({"eventName": long, "userIdentity": {"userName": long}});
+        let name = event_name(&r);
+        assert!(name.len() <= MAX_VALUE_LEN + '…'.len_utf8());
+        assert!(name.ends_with('…'));
+        assert_eq!(actor(&r).name, name);
+        assert_eq!(clip("short"), "short");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! Memory is proportional to the number of periods with matching events, not to the number of
 //! events: per detector, a count per period plus capped attribution tables.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
@@ -17,7 +18,9 @@ use super::alarm::{evaluate, AlarmRun, AlarmSpec};
 use super::attribution::{self, bump, Actor, Interner, OTHER, OTHER_ID};
 use super::labels::{Label, Labels};
 use super::report::*;
-use super::time::{format_day, format_timestamp, parse_timestamp};
+use crate::trail::time::{
+    format_day, format_event_time as format_timestamp, parse_event_time as parse_timestamp,
+};
 
 /// Distinct principals / eventNames / source IPs tracked per detector by default.
 pub const DEFAULT_KEY_CAP: usize = 10_000;
@@ -286,23 +289,16 @@ impl Accumulator {
 
     /// Counts a record and, if it is in the window, its detectors' verdicts.
     pub fn observe(&mut self, cfg: &ReplayConfig, record: &Value, v: &Verdicts) -> Observed {
-        self.events += 1;
-        let Some(t) = event_time(record) else {
-            self.no_event_time += 1;
-            return Observed::NoEventTime;
+        let t = match self.enter(cfg, event_time(record)) {
+            Ok(t) => t,
+            Err(skipped) => return skipped,
         };
-        if !cfg.contains(t) {
-            self.outside_window += 1;
-            return Observed::OutsideWindow;
-        }
-        self.min_time = Some(self.min_time.map_or(t, |m| m.min(t)));
-        self.max_time = Some(self.max_time.map_or(t, |m| m.max(t)));
 
         let any = v.current.iter().any(|&m| m);
         if any {
             self.matched_any += 1;
         }
-        let mut values: Option<(Actor, &str, &str)> = None;
+        let mut values: Option<(Actor, Cow<str>, Cow<str>)> = None;
         for (i, (det, spec)) in self.current.iter_mut().zip(&cfg.detectors).enumerate() {
             if v.current.get(i) == Some(&true) {
                 let bucket = spec.alarm.bucket_of(t);
@@ -316,7 +312,11 @@ impl Accumulator {
                             attribution::source_ip(record),
                         )
                     });
-                    let ids = [attr.actors.id(&*a), attr.names.id(*name), attr.ips.id(*ip)];
+                    let ids = [
+                        attr.actors.id(&*a),
+                        attr.names.id(&**name),
+                        attr.ips.id(&**ip),
+                    ];
                     attr.add(bucket, ids, 1, self.bucket_key_cap);
                 }
             }
@@ -347,7 +347,7 @@ impl Accumulator {
                         .entry(id.to_owned())
                         .or_insert_with(|| IncidentObs {
                             time: t,
-                            event_name: attribution::event_name(record).to_owned(),
+                            event_name: attribution::event_name(record).into_owned(),
                             actor: attribution::actor(record),
                             current: Vec::new(),
                             baseline: Vec::new(),
@@ -361,6 +361,33 @@ impl Accumulator {
             }
         }
         Observed::Counted
+    }
+
+    /// Counts a record that no detector (current, base or baseline) matched, knowing only its
+    /// `eventTime` (read from the raw text): the same totals as [`Accumulator::observe`] with
+    /// all-false verdicts, without parsing the record. Not for replays with labels, which must
+    /// see every record's eventID.
+    pub fn observe_unmatched(&mut self, cfg: &ReplayConfig, event_time: Option<i64>) -> Observed {
+        match self.enter(cfg, event_time) {
+            Ok(_) => Observed::Counted,
+            Err(skipped) => skipped,
+        }
+    }
+
+    /// Counts a record and places it in the window; `Err` says why it is not counted further.
+    fn enter(&mut self, cfg: &ReplayConfig, event_time: Option<i64>) -> Result<i64, Observed> {
+        self.events += 1;
+        let Some(t) = event_time else {
+            self.no_event_time += 1;
+            return Err(Observed::NoEventTime);
+        };
+        if !cfg.contains(t) {
+            self.outside_window += 1;
+            return Err(Observed::OutsideWindow);
+        }
+        self.min_time = Some(self.min_time.map_or(t, |m| m.min(t)));
+        self.max_time = Some(self.max_time.map_or(t, |m| m.max(t)));
+        Ok(t)
     }
 
     /// Adds another accumulator's totals (built from the same config).

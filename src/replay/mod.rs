@@ -8,10 +8,12 @@
 pub mod alarm;
 pub mod attribution;
 pub mod core;
+pub mod driver;
 pub mod labels;
 pub mod report;
 pub mod time;
 
 pub use self::core::{event_time, Accumulator, DetectorSpec, Observed, ReplayConfig, Verdicts};
+pub use self::driver::{FileDone, Replay, Setup};
 pub use self::labels::{Label, Labels};
 pub use self::report::{Format, Report};

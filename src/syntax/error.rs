@@ -62,6 +62,8 @@ pub enum ErrorKind {
     DuplicateField,
     /// More than one `...` in a space-delimited pattern. Triggered by `[..., a, ...]`.
     MultipleEllipses,
+    /// A regex the regex engine refuses although every character is allowed: `%a{5,3}%`.
+    InvalidRegex,
 }
 
 /// Where an error is: byte offset, and 1-based line and column (columns count characters).

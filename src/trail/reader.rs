@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use flate2::read::MultiGzDecoder;
 use serde::Deserialize;
+use serde_json::error::Category;
 use serde_json::value::RawValue;
 
 /// CloudTrail does not deliver events larger than 256 KB to CloudWatch Logs.
@@ -35,6 +36,10 @@ pub struct ReadOptions {
     pub max_buffer_bytes: usize,
     /// Records larger than this are reported as [`Item::Oversize`], never as records.
     pub max_event_bytes: usize,
+    /// A line that is not a JSON object is a plain log message (yielded as a record, as
+    /// CloudWatch Logs would hold it) rather than an error. For `cwfilter match` over
+    /// application logs; the replay keeps this off, since every CloudTrail record is JSON.
+    pub plain_lines: bool,
 }
 
 impl Default for ReadOptions {
@@ -43,6 +48,7 @@ impl Default for ReadOptions {
             max_file_bytes: 4 << 30,
             max_buffer_bytes: 1 << 30,
             max_event_bytes: MAX_EVENT_BYTES,
+            plain_lines: false,
         }
     }
 }
@@ -65,7 +71,7 @@ impl Input {
     }
 
     /// The file size on disk, if known (for progress reporting).
-    pub fn len(&self) -> Option<u64> {
+    pub fn file_size(&self) -> Option<u64> {
         match self {
             Input::Stdin => None,
             Input::File(p) => fs::metadata(p).ok().map(|m| m.len()),
@@ -173,8 +179,9 @@ pub struct Discovered {
 /// Expands paths (files, directories walked recursively, `-` for stdin) into inputs.
 ///
 /// `keep` is asked about every file found in a directory (not about files named
-/// explicitly). `CloudTrail-Digest` directories (integrity digests, not events) and hidden
-/// entries are skipped when walking; symbolic links to directories are not followed there.
+/// explicitly). When walking, `CloudTrail-Digest` directories (integrity digests, not
+/// events), files named `labels.jsonl` (a trail's labels) and hidden entries are skipped,
+/// and symbolic links to directories are not followed. Files named explicitly are always read.
 pub fn discover(paths: &[PathBuf], keep: &dyn Fn(&Path) -> bool) -> Discovered {
     let mut out = Discovered::default();
     for path in paths {
@@ -209,7 +216,9 @@ fn walk(dir: &Path, keep: &dyn Fn(&Path) -> bool, out: &mut Discovered) {
     children.sort_by(|a, b| a.0.cmp(&b.0));
     for (name, path, file_type) in children {
         let name = name.to_string_lossy();
-        if name.starts_with('.') || name == "CloudTrail-Digest" {
+        // Digests are integrity proofs, not events; `labels.jsonl` is the labels of the
+        // trail it sits in (as `cwfilter synth` writes them), not more events.
+        if name.starts_with('.') || name == "CloudTrail-Digest" || name == "labels.jsonl" {
             continue;
         }
         if file_type.is_dir() {
@@ -453,28 +462,56 @@ impl<R: Read> Reader<'_, '_, R> {
             }
         };
         let first_line = &head[first..];
+        // Binary files get one error, not one per "line".
+        if first_line.starts_with(b"PK\x03\x04") {
+            let e = self.error(None, None, "a zip archive; unzip it first".to_string());
+            return sink(Item::Error(e));
+        }
+        let bad_text = match std::str::from_utf8(first_line) {
+            Err(e) => Some(e.valid_up_to()),
+            Ok(_) => memchr::memchr(0, first_line),
+        };
+        if let Some(at) = bad_text {
+            let e = self.error(
+                Some(self.line),
+                Some(at as u64 + 1),
+                "not UTF-8 text (binary data?); file skipped".to_string(),
+            );
+            return sink(Item::Error(e));
+        }
+        // A JSON array (of records, or anything): read the file as a stream of documents.
+        // With plain lines allowed, `[ERROR] ...` is a log line, not the start of an array.
+        if first_byte(first_line) == Some(b'[')
+            && (!self.opts.plain_lines
+                || complete_json(first_line)
+                || first_line.trim_ascii() == b"[")
+        {
+            return self.document(sink, head);
+        }
+        // The common cases: a one-line S3 object, or the first line of a JSON Lines file.
+        if self.try_line_record(sink, first_line, self.line, true) {
+            return self.lines(sink, Vec::new());
+        }
+        // A JSON value that is not an object: JSON Lines with a bad first line.
         if complete_json(first_line) {
             return self.lines(sink, head);
         }
         // A broken first line in a JSON Lines file: the next line is a complete object.
         if first_byte(first_line) == Some(b'{') {
-            let lines_before = self.line;
+            let first_number = self.line;
             let second = head.len();
             match self.next_line(&mut head) {
-                Ok(Line::Read) if first_byte(&head[second..]) == Some(b'{') => {
-                    if complete_json(&head[second..]) {
-                        self.line = lines_before;
-                        let rest = head.split_off(second);
-                        let first_start = self.line;
-                        self.line_record(sink, &head, first_start);
-                        self.line = lines_before + 1;
-                        return self.lines(sink, rest);
-                    }
+                Ok(Line::Read)
+                    if first_byte(&head[second..]) == Some(b'{')
+                        && complete_json(&head[second..]) =>
+                {
+                    let rest = head.split_off(second);
+                    self.line_record(sink, &head, first_number);
+                    // `lines` reads `rest` as the current line, number `self.line`.
+                    return self.lines(sink, rest);
                 }
                 Ok(Line::TooLong(n)) => {
-                    self.line = lines_before;
-                    self.line_record(sink, &head, lines_before);
-                    self.line = lines_before + 1;
+                    self.line_record(sink, &head, first_number);
                     sink(Item::Error(self.line_too_long(n)));
                     return self.lines(sink, Vec::new());
                 }
@@ -526,43 +563,89 @@ impl<R: Read> Reader<'_, '_, R> {
 
     /// One JSON Lines line: a record, or an S3 object / CLI output on one line.
     fn line_record(&self, sink: &mut dyn FnMut(Item<'_>), bytes: &[u8], line: u64) {
+        self.try_line_record(sink, bytes, line, false);
+    }
+
+    /// Yields a whole line, without its line ending, as a plain log message.
+    fn plain_line(&self, sink: &mut dyn FnMut(Item<'_>), bytes: &[u8], line: u64) {
+        // Only called after `bytes` was checked to be UTF-8.
+        let text = std::str::from_utf8(bytes)
+            .unwrap_or_default()
+            .trim_end_matches(['\n', '\r']);
+        let position = Position {
+            line: Some(line),
+            index: None,
+        };
+        if text.len() > self.opts.max_event_bytes {
+            sink(Item::Oversize {
+                bytes: text.len(),
+                position,
+            });
+        } else {
+            sink(Item::Record { text, position });
+        }
+    }
+
+    /// One JSON Lines line: a record, or an S3 object / CLI output on one line.
+    ///
+    /// With `probe`, a line that is not a JSON object is left unreported and `false`
+    /// returned, so the caller can read the file as one document instead.
+    fn try_line_record(
+        &self,
+        sink: &mut dyn FnMut(Item<'_>),
+        bytes: &[u8],
+        line: u64,
+        probe: bool,
+    ) -> bool {
         let text = match std::str::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {
-                return sink(Item::Error(self.error(
+                sink(Item::Error(self.error(
                     Some(line),
                     Some(e.valid_up_to() as u64 + 1),
                     "invalid UTF-8".to_string(),
-                )))
+                )));
+                return true;
             }
         };
         let text = text.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\u{feff}');
         if text.is_empty() {
-            return;
+            return true;
+        }
+        if !text.starts_with('{') && self.opts.plain_lines {
+            self.plain_line(sink, bytes, line);
+            return true;
         }
         if !text.starts_with('{') {
-            return sink(Item::Error(self.error(
-                Some(line),
-                Some(1),
-                "line is not a JSON object record".to_string(),
-            )));
-        }
-        let raw: &RawValue = match serde_json::from_str(text) {
-            Ok(raw) => raw,
-            Err(e) => {
-                return sink(Item::Error(self.error(
+            if !probe {
+                sink(Item::Error(self.error(
                     Some(line),
-                    Some(e.column() as u64),
-                    json_message(&e),
-                )))
+                    Some(1),
+                    "line is not a JSON object record".to_string(),
+                )));
             }
-        };
-        let mut lines = LineCounter::fixed(line);
+            return !probe;
+        }
         let ctx = Ctx {
             reader_name: self.name,
             opts: self.opts,
         };
-        ctx.object(raw, &mut lines, sink);
+        match ctx.object(text, &mut LineCounter::fixed(line), sink) {
+            Ok(()) => true,
+            Err(_) if probe => false,
+            Err(_) if self.opts.plain_lines => {
+                self.plain_line(sink, bytes, line);
+                true
+            }
+            Err(e) => {
+                sink(Item::Error(self.error(
+                    Some(line),
+                    Some(e.column() as u64),
+                    format!("invalid JSON: {}", json_message(&e)),
+                )));
+                true
+            }
+        }
     }
 
     /// Whole-file mode: one or more JSON documents (pretty-printed S3 objects, CLI output).
@@ -606,13 +689,25 @@ impl<R: Read> Reader<'_, '_, R> {
             match doc {
                 Ok(raw) => match first_byte(raw.get().as_bytes()) {
                     Some(b'[') => ctx.array(raw, &mut lines, sink),
-                    _ => ctx.object(raw, &mut lines, sink),
+                    Some(b'{') => {
+                        if let Err(e) = ctx.object(raw.get(), &mut lines, sink) {
+                            // Cannot happen: the stream parser validated this value.
+                            sink(ctx.err(Position::default(), json_message(&e)));
+                        }
+                    }
+                    _ => {
+                        let position = Position {
+                            line: Some(lines.line_of(raw.get())),
+                            index: None,
+                        };
+                        sink(ctx.err(position, "not a JSON object record".to_string()));
+                    }
                 },
                 Err(e) => {
                     return sink(Item::Error(self.error(
                         Some(e.line() as u64),
                         Some(e.column() as u64),
-                        json_message(&e),
+                        format!("invalid JSON: {}", json_message(&e)),
                     )))
                 }
             }
@@ -706,6 +801,17 @@ struct Envelope<'a> {
     lookup_events: Option<&'a RawValue>,
 }
 
+/// The same keys, split in the same pass (the common case: a well-formed envelope).
+#[derive(Deserialize)]
+struct FastEnvelope<'a> {
+    #[serde(rename = "Records", borrow, default)]
+    records: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, default)]
+    events: Option<Vec<&'a RawValue>>,
+    #[serde(rename = "Events", borrow, default)]
+    lookup_events: Option<Vec<&'a RawValue>>,
+}
+
 #[derive(Deserialize)]
 struct LogEvent<'a> {
     #[serde(borrow, default)]
@@ -744,52 +850,99 @@ impl Ctx<'_> {
         }
     }
 
-    /// An object: an envelope of records, or a record.
-    fn object(&self, raw: &RawValue, lines: &mut LineCounter<'_>, sink: &mut dyn FnMut(Item<'_>)) {
-        let line = lines.line_of(raw.get());
+    /// An object document (`text` is a slice of the line or buffer `lines` counts in): an
+    /// envelope of records, or a record. One pass splits an envelope; only when its shape is
+    /// wrong does a second pass find which member is at fault.
+    ///
+    /// Returns `Err` (and emits nothing) when `text` is not syntactically valid JSON.
+    fn object<'t>(
+        &self,
+        text: &'t str,
+        lines: &mut LineCounter<'_>,
+        sink: &mut dyn FnMut(Item<'_>),
+    ) -> Result<(), serde_json::Error> {
         let here = Position {
-            line: Some(line),
+            line: Some(lines.line_of(text)),
             index: None,
         };
-        if first_byte(raw.get().as_bytes()) != Some(b'{') {
-            return sink(self.err(here, "not a JSON object record".to_string()));
+        match serde_json::from_str::<FastEnvelope<'t>>(text) {
+            Ok(env) => {
+                if let Some(items) = env.records {
+                    self.records_list(items, lines, sink);
+                } else if let Some(items) = env.events {
+                    self.embedded_list::<LogEvent<'_>>(items, lines, sink, "message", |e| {
+                        e.message
+                    });
+                } else if let Some(items) = env.lookup_events {
+                    self.embedded_list::<LookupEvent<'_>>(
+                        items,
+                        lines,
+                        sink,
+                        "CloudTrailEvent",
+                        |e| e.cloudtrail_event,
+                    );
+                } else {
+                    self.emit(text, here, sink);
+                }
+                Ok(())
+            }
+            Err(e) if e.classify() == Category::Data => {
+                self.object_slow(text, here, lines, sink);
+                Ok(())
+            }
+            Err(e) => Err(e),
         }
-        let env: Envelope<'_> = match serde_json::from_str(raw.get()) {
+    }
+
+    /// An object whose envelope members have the wrong shape: say which.
+    fn object_slow(
+        &self,
+        text: &str,
+        here: Position,
+        lines: &mut LineCounter<'_>,
+        sink: &mut dyn FnMut(Item<'_>),
+    ) {
+        let env: Envelope<'_> = match serde_json::from_str(text) {
             Ok(env) => env,
             Err(e) => return sink(self.err(here, json_message(&e))),
         };
-        if let Some(records) = env.records {
-            self.records(records, lines, sink);
-        } else if let Some(events) = env.events {
-            self.embedded::<LogEvent<'_>>(events, lines, sink, "message", |e| e.message);
-        } else if let Some(events) = env.lookup_events {
-            self.embedded::<LookupEvent<'_>>(events, lines, sink, "CloudTrailEvent", |e| {
-                e.cloudtrail_event
-            });
-        } else {
-            self.emit(raw.get(), here, sink);
+        let (raw, what) = match (env.records, env.events, env.lookup_events) {
+            (Some(raw), _, _) => (raw, "`Records`"),
+            (None, Some(raw), _) => (raw, "`events`"),
+            (None, None, Some(raw)) => (raw, "`Events`"),
+            (None, None, None) => return sink(self.err(here, "not a record".to_string())),
+        };
+        let here = Position {
+            line: Some(lines.line_of(raw.get())),
+            index: None,
+        };
+        match serde_json::from_str::<Vec<&RawValue>>(raw.get()) {
+            Ok(_) => sink(self.err(here, format!("{what} has an unexpected shape"))),
+            Err(e) => sink(self.err(
+                here,
+                format!("{what} is not an array: {}", json_message(&e)),
+            )),
         }
     }
 
     /// A top-level JSON array of records.
     fn array(&self, raw: &RawValue, lines: &mut LineCounter<'_>, sink: &mut dyn FnMut(Item<'_>)) {
-        self.records(raw, lines, sink);
-    }
-
-    fn records(&self, raw: &RawValue, lines: &mut LineCounter<'_>, sink: &mut dyn FnMut(Item<'_>)) {
         let here = Position {
             line: Some(lines.line_of(raw.get())),
             index: None,
         };
-        let items: Vec<&RawValue> = match serde_json::from_str(raw.get()) {
-            Ok(items) => items,
-            Err(e) => {
-                return sink(self.err(
-                    here,
-                    format!("`Records` is not an array: {}", json_message(&e)),
-                ))
-            }
-        };
+        match serde_json::from_str::<Vec<&RawValue>>(raw.get()) {
+            Ok(items) => self.records_list(items, lines, sink),
+            Err(e) => sink(self.err(here, json_message(&e))),
+        }
+    }
+
+    fn records_list(
+        &self,
+        items: Vec<&RawValue>,
+        lines: &mut LineCounter<'_>,
+        sink: &mut dyn FnMut(Item<'_>),
+    ) {
         for (i, item) in items.into_iter().enumerate() {
             let position = Position {
                 line: Some(lines.line_of(item.get())),
@@ -804,27 +957,14 @@ impl Ctx<'_> {
     }
 
     /// CLI output whose records are JSON text inside a string field.
-    fn embedded<'d, E: Deserialize<'d>>(
+    fn embedded_list<'d, E: Deserialize<'d>>(
         &self,
-        raw: &'d RawValue,
+        items: Vec<&'d RawValue>,
         lines: &mut LineCounter<'_>,
         sink: &mut dyn FnMut(Item<'_>),
         field: &str,
         text_of: impl Fn(E) -> Option<Cow<'d, str>>,
     ) {
-        let here = Position {
-            line: Some(lines.line_of(raw.get())),
-            index: None,
-        };
-        let items: Vec<&RawValue> = match serde_json::from_str(raw.get()) {
-            Ok(items) => items,
-            Err(e) => {
-                return sink(self.err(
-                    here,
-                    format!("events list is not an array: {}", json_message(&e)),
-                ))
-            }
-        };
         for (i, item) in items.into_iter().enumerate() {
             let position = Position {
                 line: Some(lines.line_of(item.get())),
@@ -848,7 +988,7 @@ impl Ctx<'_> {
             match serde_json::from_str::<&RawValue>(trimmed) {
                 Ok(_) if trimmed.starts_with('{') => self.emit(trimmed, position, sink),
                 Ok(_) => sink(self.err(position, format!("`{field}` is not a JSON object record"))),
-                Err(e) => sink(self.err(position, format!("`{field}` is not valid JSON: {}", e))),
+                Err(e) => sink(self.err(position, format!("`{field}` is not valid JSON: {e}"))),
             }
         }
     }

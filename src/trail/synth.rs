@@ -265,9 +265,22 @@ pub fn generate_slot(cfg: &SynthConfig, slot: u64, incidents: &[PlannedIncident]
     };
     let mut events: Vec<Event> = Vec::new();
     let n = slot_count(cfg.events_per_day, slot % SLOTS_PER_DAY as u64);
-    for _ in 0..n {
-        let t = start + g.rng.below(SLOT_SECONDS as u64) as i64;
-        events.push(g.noise(t));
+    // About every three hours a service-linked role (AWS Config's periodic evaluation, say)
+    // hits a burst of AccessDenied: the classic false fire of the unauthorized-calls alarm.
+    let burst = if g.rng.chance(28) {
+        n.min(8 + g.rng.below(8))
+    } else {
+        0
+    };
+    let burst_role = g.rng.below(SERVICE_LINKED_DENIED.len() as u64) as usize;
+    let burst_start = start + g.rng.below(SLOT_SECONDS as u64 / 2) as i64;
+    for i in 0..n {
+        if i < burst {
+            events.push(g.service_denied(burst_start + i as i64 * 7, burst_role));
+        } else {
+            let t = start + g.rng.below(SLOT_SECONDS as u64) as i64;
+            events.push(g.noise(t));
+        }
     }
     for inc in incidents.iter().filter(|i| i.slot == slot) {
         let t0 = start + g.rng.below(100) as i64;
@@ -891,11 +904,11 @@ impl Gen<'_, '_> {
             let key = rest.as_bytes().get(i + 1).copied();
             rest = &rest[(i + 2).min(rest.len())..];
             match key {
-                Some(b'B') => s.push_str(*self.rng.pick(BUCKETS)),
-                Some(b'F') => s.push_str(*self.rng.pick(FUNCTIONS)),
+                Some(b'B') => s.push_str(self.rng.pick::<&str>(BUCKETS)),
+                Some(b'F') => s.push_str(self.rng.pick::<&str>(FUNCTIONS)),
                 Some(b'G') => s.push_str(&self.cfg.regions[0]),
                 Some(b'A') => s.push_str(&self.cfg.account),
-                Some(b'R') => s.push_str(*self.rng.pick(READ_ROLES)),
+                Some(b'R') => s.push_str(self.rng.pick::<&str>(READ_ROLES)),
                 Some(b'I') => {
                     let id = self.token(17, HEX);
                     s.push_str("i-");
@@ -1032,6 +1045,42 @@ impl Gen<'_, '_> {
         }
     }
 
+    /// A service-linked role denied an API it probes (benign, but CIS CloudWatch.2 counts it).
+    fn service_denied(&mut self, time: i64, which: usize) -> Event {
+        let (role, by, source, name) = SERVICE_LINKED_DENIED[which];
+        let request = match source {
+            "s3.amazonaws.com" => {
+                self.fill(r#"{"bucketName":"$B","Host":"$B.s3.$G.amazonaws.com","policy":""}"#)
+            }
+            "kms.amazonaws.com" => format!(
+                r#"{{"keyId":"{}","policyName":"default"}}"#,
+                stable_uuid("kms-app-key")
+            ),
+            _ => "null".to_string(),
+        };
+        let session = by.trim_end_matches(".amazonaws.com");
+        let message = format!(
+            "User: arn:aws:sts::{}:assumed-role/{role}/{session} is not authorized to perform: {}:{name} because no identity-based policy allows the {}:{name} action",
+            self.cfg.account,
+            source.trim_end_matches(".amazonaws.com"),
+            source.trim_end_matches(".amazonaws.com"),
+        );
+        let code = if source == "s3.amazonaws.com" {
+            "AccessDenied"
+        } else {
+            "AccessDeniedException"
+        };
+        let mut call = Call::new(Who::Role(role, session, Some(by)), source, name);
+        call.region = self.region_for(source);
+        call.request = &request;
+        call.ip = by;
+        call.agent = by;
+        call.read_only = true;
+        call.error = Some((code, &message));
+        call.label = Some(Label::Benign);
+        self.emit(time, &call)
+    }
+
     /// One event of everyday activity.
     fn noise(&mut self, time: i64) -> Event {
         let roll = self.rng.below(1000);
@@ -1042,7 +1091,7 @@ impl Gen<'_, '_> {
             None
         };
         match roll {
-            0..=579 => {
+            0..=599 => {
                 let (source, name, template) = *self.rng.pick(READS);
                 let role = *self.rng.pick(READ_ROLES);
                 let session = *self.rng.pick(SESSION_NAMES);
@@ -1062,7 +1111,7 @@ impl Gen<'_, '_> {
                 }
                 self.emit(time, &call)
             }
-            580..=679 => {
+            600..=699 => {
                 let (source, name, template) = *self.rng.pick(READS);
                 let user = *self.rng.pick(DEV_USERS);
                 let request = self.fill(template);
@@ -1075,7 +1124,7 @@ impl Gen<'_, '_> {
                 call.label = sample;
                 self.emit(time, &call)
             }
-            680..=819 => {
+            700..=839 => {
                 let (by, source, name) = *self.rng.pick(SERVICE_CALLS);
                 let role = *self.rng.pick(READ_ROLES);
                 let request = if name == "AssumeRole" {
@@ -1112,7 +1161,7 @@ impl Gen<'_, '_> {
                 }
                 self.emit(time, &call)
             }
-            820..=919 => {
+            840..=939 => {
                 let (source, name, template, response) = *self.rng.pick(DEPLOY_WRITES);
                 let request = self.fill(template);
                 let response = self.fill(response);
@@ -1135,40 +1184,11 @@ impl Gen<'_, '_> {
                 };
                 self.emit(time, &call)
             }
-            920..=979 => {
-                let (role, by, source, name) = *self.rng.pick(SERVICE_LINKED_DENIED);
-                let request = match source {
-                    "s3.amazonaws.com" => self
-                        .fill(r#"{"bucketName":"$B","Host":"$B.s3.$G.amazonaws.com","policy":""}"#),
-                    "kms.amazonaws.com" => format!(
-                        r#"{{"keyId":"{}","policyName":"default"}}"#,
-                        stable_uuid("kms-app-key")
-                    ),
-                    _ => "null".to_string(),
-                };
-                let session = by.trim_end_matches(".amazonaws.com");
-                let message = format!(
-                    "User: arn:aws:sts::{}:assumed-role/{role}/{session} is not authorized to perform: {}:{name} because no identity-based policy allows the {}:{name} action",
-                    self.cfg.account,
-                    source.trim_end_matches(".amazonaws.com"),
-                    source.trim_end_matches(".amazonaws.com"),
-                );
-                let code = if source == "s3.amazonaws.com" {
-                    "AccessDenied"
-                } else {
-                    "AccessDeniedException"
-                };
-                let mut call = Call::new(Who::Role(role, session, Some(by)), source, name);
-                call.region = self.region_for(source);
-                call.request = &request;
-                call.ip = by;
-                call.agent = by;
-                call.read_only = true;
-                call.error = Some((code, &message));
-                call.label = Some(Label::Benign);
-                self.emit(time, &call)
+            940..=942 => {
+                let which = self.rng.below(SERVICE_LINKED_DENIED.len() as u64) as usize;
+                self.service_denied(time, which)
             }
-            980..=994 => {
+            943..=957 => {
                 let user = *self.rng.pick(DEV_USERS);
                 let role = if self.rng.chance(500) {
                     "AWSReservedSSO_AdministratorAccess_2a9f0c47d1e8b356"
@@ -1388,7 +1408,7 @@ impl Gen<'_, '_> {
                     ("CreateAccessKey", r#"{"userName":"support-sync"}"#.to_string()),
                 ];
                 for (i, (name, req)) in steps.iter().enumerate() {
-                    let mut c = Call::new(compromised, "iam.amazonaws.com", *name);
+                    let mut c = Call::new(compromised, "iam.amazonaws.com", name);
                     c.ip = attacker_ip;
                     c.agent = bad_agent;
                     c.request = req;

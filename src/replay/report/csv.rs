@@ -25,13 +25,16 @@ const HEADER: [&str; 15] = [
     "top_source_ips",
 ];
 
-/// A text cell: formula-guarded, control characters removed, quoted when needed.
+/// A text cell: control characters removed, formula-guarded, quoted when needed.
 pub fn text_cell(s: &str) -> String {
-    let mut v = String::with_capacity(s.len() + 3);
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r', '\n']) {
+    // Strip first: a removed control character (say U+202E) must not hide a leading `=`.
+    // Leading spaces do not protect a formula in every spreadsheet, so look past them.
+    let clean = strip_controls(s);
+    let mut v = String::with_capacity(clean.len() + 3);
+    if s.starts_with(['\t', '\r', '\n']) || clean.trim_start().starts_with(['=', '+', '-', '@']) {
         v.push('\'');
     }
-    v.push_str(&strip_controls(s));
+    v.push_str(&clean);
     if v.contains([',', '"', '\n', '\r']) || v.starts_with(' ') || v.ends_with(' ') {
         format!("\"{}\"", v.replace('"', "\"\""))
     } else {
@@ -111,6 +114,9 @@ mod tests {
         assert_eq!(text_cell("\t=1"), "' =1");
         assert_eq!(text_cell("\r=1"), "' =1");
         assert_eq!(text_cell("a=1"), "a=1");
+        assert_eq!(text_cell(" =1"), "' =1");
+        // Regression: a bidi control before `@` was stripped after the check.
+        assert_eq!(text_cell("\u{202e}@x"), "'@x");
         assert_eq!(text_cell("alice"), "alice");
     }
 

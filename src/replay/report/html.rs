@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::{opt_num, rate_text, strip_controls, DetectorReport, Incident, Report};
-use crate::replay::time::{format_day, parse_timestamp};
+use crate::trail::time::{format_day, parse_event_time as parse_timestamp};
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape(s: &str) -> String {
@@ -402,8 +402,9 @@ fn incidents(o: &mut String, list: &[Incident]) {
     o.push_str("</tbody></table>\n");
 }
 
-/// The days a chart spans: the whole window, or (for very long windows) the days with fires.
-fn chart_days(days: &BTreeMap<String, u64>, r: &Report) -> Vec<String> {
+/// The days a chart spans: the whole window, or (for very long windows) only the days with
+/// fires, then `false`.
+fn chart_days(days: &BTreeMap<String, u64>, r: &Report) -> (Vec<String>, bool) {
     let secs = |s: &Option<String>| s.as_deref().and_then(parse_timestamp);
     let from_keys = |days: &BTreeMap<String, u64>| -> Option<(i64, i64)> {
         let first = parse_timestamp(&format!("{}T00:00:00Z", days.keys().next()?))?;
@@ -415,21 +416,26 @@ fn chart_days(days: &BTreeMap<String, u64>, r: &Report) -> Vec<String> {
         _ => from_keys(days).filter(|(a, b)| (b - a) / 86_400 < MAX_CHART_DAYS),
     };
     match span {
-        Some((a, b)) => (a.div_euclid(86_400)..=b.div_euclid(86_400))
-            .map(|d| format_day(d * 86_400))
-            .collect(),
-        None => days.keys().cloned().collect(),
+        Some((a, b)) => (
+            (a.div_euclid(86_400)..=b.div_euclid(86_400))
+                .map(|d| format_day(d * 86_400))
+                .collect(),
+            true,
+        ),
+        None => (days.keys().cloned().collect(), false),
     }
 }
 
 /// A bar chart of fires per day as inline SVG (one bar per day, a `<title>` tooltip each).
 fn chart(days: &BTreeMap<String, u64>, r: &Report, width: u32, height: u32) -> String {
-    let labels = chart_days(days, r);
+    let (labels, contiguous) = chart_days(days, r);
     if labels.is_empty() {
         return "<p class=\"meta\">No events in the window.</p>\n".into();
     }
+    // Month-day labels suffice within one year; otherwise show the full date.
+    let one_year = labels.first().map(|d| d.get(..4)) == labels.last().map(|d| d.get(..4));
     let max = days.values().copied().max().unwrap_or(0).max(1);
-    let (left, right, top, bottom) = (34.0, 8.0, 16.0, 20.0);
+    let (left, right, top, bottom) = (34.0, 34.0, 16.0, 20.0);
     let (w, h) = (f64::from(width), f64::from(height));
     let plot_w = w - left - right;
     let plot_h = h - top - bottom;
@@ -491,11 +497,18 @@ fn chart(days: &BTreeMap<String, u64>, r: &Report, width: u32, height: u32) -> S
                 s,
                 "<text x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
                 h - 5.0,
-                escape(day.get(5..).unwrap_or(day))
+                escape(if one_year {
+                    day.get(5..).unwrap_or(day)
+                } else {
+                    day
+                })
             );
         }
     }
     s.push_str("</svg>\n");
+    if !contiguous {
+        s.push_str("<p class=\"meta\">The window is too long to draw day by day: only days with fires are shown.</p>\n");
+    }
     s
 }
 

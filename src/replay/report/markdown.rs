@@ -9,6 +9,10 @@ use std::fmt::Write;
 
 use super::{opt_num, rate_text, strip_controls, Incident, Report};
 
+/// Rows per top list: GitHub comments are limited to 65,536 characters, and 23 detectors with
+/// three full top-10 lists come close. The JSON report has the full lists.
+const MAX_ROWS: usize = 5;
+
 /// `value` as an inline code span; `in_table` escapes `|` (GFM splits cells on it even inside
 /// code spans, and unescapes `\|` there).
 pub fn code(value: &str, in_table: bool) -> String {
@@ -149,7 +153,7 @@ pub fn render(r: &Report) -> String {
         o.push_str(
             "| Principal | Type | Matched | Fires | Events in fires |\n|---|---|--:|--:|--:|\n",
         );
-        for p in &d.top_principals {
+        for p in d.top_principals.iter().take(MAX_ROWS) {
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} | {} |",
@@ -161,7 +165,7 @@ pub fn render(r: &Report) -> String {
             );
         }
         o.push_str("\n| Event name | Matched | Fires |\n|---|--:|--:|\n");
-        for e in &d.top_event_names {
+        for e in d.top_event_names.iter().take(MAX_ROWS) {
             let _ = writeln!(
                 o,
                 "| {} | {} | {} |",
@@ -171,7 +175,7 @@ pub fn render(r: &Report) -> String {
             );
         }
         o.push_str("\n| Source IP | Matched | Fires |\n|---|--:|--:|\n");
-        for e in &d.top_source_ips {
+        for e in d.top_source_ips.iter().take(MAX_ROWS) {
             let _ = writeln!(
                 o,
                 "| {} | {} | {} |",
@@ -186,7 +190,7 @@ pub fn render(r: &Report) -> String {
                 let _ = writeln!(o, "| {} | {} |", code(&e.clause, true), e.removed);
             }
         }
-        o.push_str("\n</details>\n\n");
+        o.push_str("\n*Top 5 of each list; `--format json` has the full lists.*\n\n</details>\n\n");
     }
 
     if let Some(w) = &r.what_if {

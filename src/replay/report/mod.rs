@@ -319,6 +319,37 @@ mod tests {
     }
 
     #[test]
+    fn json_key_order_follows_the_contract() {
+        let v: serde_json::Value =
+            serde_json::from_str(&render(&sample::report(), Format::Json)).unwrap();
+        let keys = |v: &serde_json::Value| -> Vec<String> {
+            v.as_object().unwrap().keys().cloned().collect()
+        };
+        assert_eq!(
+            keys(&v)[..3],
+            ["inputs".to_string(), "window".into(), "detectors".into()]
+        );
+        assert_eq!(
+            keys(&v["inputs"])[..4],
+            [
+                "files".to_string(),
+                "events".into(),
+                "oversize_skipped".into(),
+                "errors".into()
+            ]
+        );
+        let d = keys(&v["detectors"][0]);
+        assert_eq!(d[0], "key");
+        for k in ["matched", "fires", "fires_by_day", "top_principals"] {
+            assert!(d.iter().any(|x| x == k), "{k}");
+        }
+        assert_eq!(
+            keys(&v["detectors"][1]["top_principals"][0])[..1],
+            ["principal".to_string()]
+        );
+    }
+
+    #[test]
     fn rates_say_unknown_without_labels() {
         assert_eq!(rate_text(None, false), "unknown");
         assert_eq!(rate_text(None, true), "n/a");

@@ -89,7 +89,7 @@ pub fn render(r: &Report) -> String {
     }
     let s = &r.summary;
     let mut total = vec![
-        "TOTAL".to_string(),
+        "TOTAL*".to_string(),
         s.matched_events.to_string(),
         s.fires.to_string(),
         opt_num(s.true_fires),
@@ -104,6 +104,7 @@ pub fn render(r: &Report) -> String {
     let n = rows[0].len();
     let left: Vec<usize> = vec![0, n - 1];
     table_mixed(&mut o, &rows, &left);
+    o.push_str("* matched: distinct events (an event two detectors match counts once)\n");
     if !labelled {
         o.push_str("(false-positive rate unknown: give --labels FILE to measure it)\n");
     }

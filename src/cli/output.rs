@@ -1,0 +1,67 @@
+//! Shared output helpers for the commands: one-line events and terminal safety.
+
+use std::borrow::Cow;
+
+/// An event as one output line: a pretty-printed JSON record is compacted (keys keep their
+/// order); on a terminal, control characters from event data are shown escaped so a log line
+/// cannot move the cursor or recolour the screen.
+pub fn one_line(text: &str, terminal: bool) -> Cow<'_, str> {
+    let mut line: Cow<'_, str> = Cow::Borrowed(text.trim_end_matches(['\n', '\r']));
+    if line.contains(['\n', '\r']) {
+        if let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) {
+            line = Cow::Owned(value.to_string());
+        }
+    }
+    if terminal {
+        line = strip_controls(line);
+    }
+    line
+}
+
+/// Replaces control characters (other than tab) with visible `\xNN` / `\u{NNNN}` escapes.
+pub fn strip_controls(text: Cow<'_, str>) -> Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\t') {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() && c != '\t' {
+            if (c as u32) < 0x100 {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            } else {
+                out.push_str(&format!("\\u{{{:04x}}}", c as u32));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pretty_json_is_compacted_in_key_order() {
+        let text = "{\n  \"b\": 1,\n  \"a\": [1, 2]\n}\n";
+        assert_eq!(one_line(text, false), r#"{"b":1,"a":[1,2]}"#);
+    }
+
+    #[test]
+    fn plain_lines_pass_through_unchanged_off_a_terminal() {
+        assert_eq!(
+            one_line("ERROR \u{1b}[31mred\n", false),
+            "ERROR \u{1b}[31mred"
+        );
+    }
+
+    #[test]
+    fn terminal_output_escapes_control_characters() {
+        assert_eq!(
+            one_line("ERROR \u{1b}[31mred\tx", true),
+            "ERROR \\x1b[31mred\tx"
+        );
+        assert_eq!(one_line("a\u{85}b", true), "a\\x85b");
+    }
+}
