@@ -17,9 +17,14 @@ fuzz_target!(|data: &[u8]| {
         Item::Record { text, .. } => {
             records += 1;
             assert!(text.len() <= opts.max_event_bytes, "record over the limit");
-            let v: serde_json::Value =
-                serde_json::from_str(text).expect("a delivered record is JSON");
-            assert!(v.is_object(), "a delivered record is an object: {text:?}");
+            assert!(text.starts_with('{'), "a delivered record is an object: {text:?}");
+            match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(v) => assert!(v.is_object(), "a delivered record is an object: {text:?}"),
+                // The reader never builds a tree, so nesting past serde_json's limit is the
+                // consumer's error to report (tests/hostile.rs).
+                Err(e) if e.to_string().contains("recursion limit") => {}
+                Err(e) => panic!("a delivered record is not JSON ({e}): {text:?}"),
+            }
         }
         Item::Oversize { bytes, .. } => {
             oversize += 1;
