@@ -11,6 +11,7 @@ fuzz_target!(|data: &[u8]| {
         max_file_bytes: 1 << 20,
         max_buffer_bytes: 64 << 10,
         max_event_bytes: 16 << 10,
+        ..ReadOptions::default()
     };
     let (mut records, mut oversize, mut errors) = (0u64, 0u64, 0u64);
     let stats = read_from("fuzz", data, &opts, &mut |item| match item {
