@@ -5,7 +5,7 @@
 //! - the prefilter never rules out a pattern that matches (soundness);
 //! - the engine's answers equal the evaluator's (`matches_message` on the raw text).
 
-use cwfilter::engine::prefilter::{requirement, Prefilter, Requirement};
+use cwfilter::engine::prefilter::{requirement, Prefilter};
 use cwfilter::engine::{Engine, MatchSet};
 use cwfilter::eval::{Message, Pattern};
 use proptest::prelude::*;
@@ -71,9 +71,7 @@ fn vocabulary() -> Vec<String> {
     let mut words: Vec<String> = WORDS.iter().map(|w| w.to_string()).collect();
     for t in detector_patterns() {
         if let Ok(p) = Pattern::parse(&t) {
-            if let Requirement::AnyOf(lits) = requirement(p.ast()) {
-                words.extend(lits);
-            }
+            words.extend(requirement(p.ast()).clauses().iter().flatten().cloned());
         }
     }
     words.sort();

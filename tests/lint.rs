@@ -204,6 +204,10 @@ fn exit_codes() {
     assert_eq!(missing.status.code(), Some(2));
     let both = cwfilter(&["lint", "--config", "x.yaml", "--pattern", "{ $.a = 1 }"]);
     assert_eq!(both.status.code(), Some(2));
-    let trail = cwfilter(&["lint", "trail.json"]);
+    // A trail that cannot be read (here: missing) is an input error.
+    let trail = cwfilter(&["lint", "no-such-trail.json"]);
     assert_eq!(trail.status.code(), Some(2));
+    assert!(String::from_utf8(trail.stderr)
+        .unwrap()
+        .contains("no-such-trail.json"));
 }

@@ -1,13 +1,26 @@
 //! `cwfilter lint`: warnings, each with a stable id and a one-line fix, for detector mistakes
-//! CloudWatch accepts silently. Exit 0 without warnings, 1 with warnings, 2 on an error.
+//! CloudWatch accepts silently. With a trail (PATH...), also what the exclusions and eventName
+//! literals amount to on its events. Exit 0 without warnings, 1 with warnings, 2 on an error
+//! (including an unreadable trail input).
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use rayon::prelude::*;
+use serde_json::{json, Value};
+
 use cwfilter::detectors::lint::{self, Finding};
+use cwfilter::detectors::lint_data::{Accumulator, TrailLint, TrailReport};
 use cwfilter::detectors::{self, Profile};
+use cwfilter::trail::{discover, read_input, Input, Item, ReadOptions};
 
 #[derive(clap::Args)]
+#[command(after_help = "Examples:\n  \
+    cwfilter lint --config server.yaml\n  \
+    cwfilter lint --config server.yaml AWSLogs/           # also check against recorded CloudTrail\n  \
+    cwfilter lint --pattern '{ $.eventName = \"ConsoleLogin\" }' trail.json.gz\n\n\
+Exit status: 0 without warnings, 1 with warnings, 2 on an invalid config or pattern or an unreadable trail.")]
 pub struct Args {
     /// Lint the detectors this YAML config enables (default: every detector of the profile).
     #[arg(long, value_name = "FILE", conflicts_with = "pattern")]
@@ -18,19 +31,32 @@ pub struct Args {
     /// Built-in catalog: `upstream` or `securityhub`.
     #[arg(long, value_name = "NAME", default_value = "upstream")]
     pub profile: Profile,
-    /// Recorded CloudTrail to check the detectors against (not available yet).
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Recorded CloudTrail (files or directories, as the replay takes) to check the
+    /// exclusions and eventName literals against. Default: none (static checks only).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// What reading the trail gave.
+struct TrailRun {
+    report: TrailReport,
+    inputs: usize,
+    errors: Vec<String>,
+}
+
 pub fn run(args: Args) -> ExitCode {
-    if !args.paths.is_empty() {
-        eprintln!("error: lint over a trail (PATH) is not available yet; run without PATH for the static checks");
-        return ExitCode::from(2);
-    }
     let mut findings: Vec<Finding> = Vec::new();
-    let mut config_warnings = 0usize;
-    if let Some(pattern) = &args.pattern {
+    let mut config_warnings: Vec<String> = Vec::new();
+    let trail_lint = if let Some(pattern) = &args.pattern {
         match lint::lint_pattern(pattern) {
             Ok(f) => findings = f,
             Err(e) => {
@@ -38,6 +64,8 @@ pub fn run(args: Args) -> ExitCode {
                 return ExitCode::from(2);
             }
         }
+        // The pattern parsed above, so this cannot fail; an error would still be reported.
+        TrailLint::for_pattern(pattern).map_err(|e| ("pattern".to_owned(), e))
     } else {
         let loaded = match detectors::load(args.config.as_deref(), args.profile) {
             Ok(loaded) => loaded,
@@ -48,10 +76,7 @@ pub fn run(args: Args) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        for w in &loaded.warnings {
-            println!("warning: {w}");
-        }
-        config_warnings = loaded.warnings.len();
+        config_warnings = loaded.warnings.iter().map(ToString::to_string).collect();
         for d in &loaded.detectors {
             match lint::lint_detector(d) {
                 Ok(f) => findings.extend(f),
@@ -62,19 +87,165 @@ pub fn run(args: Args) -> ExitCode {
                 }
             }
         }
-    }
-    for f in &findings {
-        match &f.detector {
-            Some(key) => println!("warning[{}] {key}: {}", f.id, f.message),
-            None => println!("warning[{}]: {}", f.id, f.message),
-        }
-        println!("  fix: {}", f.fix);
-    }
-    let total = findings.len() + config_warnings;
-    if total == 0 {
-        ExitCode::SUCCESS
+        TrailLint::for_detectors(&loaded.detectors).map_err(|e| ("a detector".to_owned(), e))
+    };
+
+    let trail = if args.paths.is_empty() {
+        None
     } else {
-        eprintln!("{total} warning{}", if total == 1 { "" } else { "s" });
-        ExitCode::from(1)
+        match trail_lint {
+            Ok(t) => Some(lint_trail(&t, &args.paths)),
+            Err((what, e)) => {
+                eprintln!("error: {what} has an invalid pattern");
+                eprintln!("{}", e.render());
+                return ExitCode::from(2);
+            }
+        }
+    };
+    if let Some(t) = &trail {
+        findings.extend(t.report.findings.iter().cloned());
+        for e in &t.errors {
+            eprintln!("cwfilter: {e}");
+        }
     }
+
+    let text = match args.format {
+        Format::Text => text(&config_warnings, &findings, trail.as_ref()),
+        Format::Json => json(&config_warnings, &findings, trail.as_ref()),
+    };
+    // A closed pipe (`| head`) is not an error worth a message.
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+
+    let total = findings.len() + config_warnings.len();
+    if let Some(t) = &trail {
+        eprintln!(
+            "checked against {} event{} from {} input{}",
+            t.report.records,
+            plural(t.report.records as usize),
+            t.inputs,
+            plural(t.inputs)
+        );
+    }
+    if total > 0 {
+        eprintln!("{total} warning{}", plural(total));
+    }
+    if trail.as_ref().is_some_and(|t| !t.errors.is_empty()) {
+        ExitCode::from(2)
+    } else if total > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Reads every input (in parallel, one input per task) into the trail checks.
+fn lint_trail(lint: &TrailLint, paths: &[PathBuf]) -> TrailRun {
+    let found = discover(paths, &|_| true);
+    let opts = ReadOptions::default();
+    let per_input: Vec<(Accumulator, Vec<String>)> = found
+        .inputs
+        .par_iter()
+        .map(|input| read_one(lint, input, &opts))
+        .collect();
+    let mut errors: Vec<String> = found.errors.iter().map(ToString::to_string).collect();
+    let mut total = lint.accumulator();
+    for (acc, errs) in per_input {
+        total.merge(acc);
+        errors.extend(errs);
+    }
+    TrailRun {
+        report: lint.finish(&total),
+        inputs: found.inputs.len(),
+        errors,
+    }
+}
+
+fn read_one(lint: &TrailLint, input: &Input, opts: &ReadOptions) -> (Accumulator, Vec<String>) {
+    let mut acc = lint.accumulator();
+    let mut errors = Vec::new();
+    read_input(input, opts, &mut |item| match item {
+        Item::Record { text, position } => {
+            if let Err(e) = lint.observe(&mut acc, text) {
+                errors.push(format!("{input}{position}: {e}"));
+            }
+        }
+        // CloudWatch Logs never receives these; they count for nothing, as in the replay.
+        Item::Oversize { .. } => {}
+        Item::Error(e) => errors.push(e.to_string()),
+    });
+    (acc, errors)
+}
+
+fn text(config_warnings: &[String], findings: &[Finding], trail: Option<&TrailRun>) -> String {
+    let mut out = String::new();
+    for w in config_warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    for f in findings {
+        match &f.detector {
+            Some(key) => out.push_str(&format!("warning[{}] {key}: {}\n", f.id, f.message)),
+            None => out.push_str(&format!("warning[{}]: {}\n", f.id, f.message)),
+        }
+        out.push_str(&format!("  fix: {}\n", f.fix));
+    }
+    for u in trail.iter().flat_map(|t| &t.report.exclusions) {
+        if u.removed == 0 {
+            continue;
+        }
+        let values = u
+            .values
+            .iter()
+            .map(|v| format!("{:?}: {}", v.value, v.removed))
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push_str(&format!(
+            "info {}: {} removed {} of the {} event{} the base pattern matched ({values})\n",
+            u.detector,
+            u.config_key,
+            u.removed,
+            u.base_matches,
+            plural(u.base_matches as usize)
+        ));
+    }
+    out
+}
+
+fn json(config_warnings: &[String], findings: &[Finding], trail: Option<&TrailRun>) -> String {
+    let warnings: Vec<Value> = findings
+        .iter()
+        .map(|f| {
+            json!({
+                "id": f.id.code(),
+                "name": f.id.name(),
+                "detector": f.detector,
+                "message": f.message,
+                "fix": f.fix,
+            })
+        })
+        .collect();
+    let trail = trail.map(|t| {
+        json!({
+            "records": t.report.records,
+            "inputs": t.inputs,
+            "errors": t.errors,
+            "exclusions": t.report.exclusions,
+        })
+    });
+    let doc = json!({
+        "configWarnings": config_warnings,
+        "warnings": warnings,
+        "trail": trail,
+    });
+    serde_json::to_string_pretty(&doc).map_or_else(
+        |e| format!("{{\"error\": {:?}}}\n", e.to_string()),
+        |s| s + "\n",
+    )
 }

@@ -9,6 +9,8 @@
 //! | CW003 | effective pattern above 90% of the 1024-character limit |
 //! | CW004 | `eventName` that other AWS services also emit, with no `eventSource` scope |
 //! | CW005 | `excludeUserNames` on a detector that matches assumed roles (no `userName`) |
+//! | CW006 | an exclusion clause that removed nothing over a trail ([`super::lint_data`]) |
+//! | CW007 | an `eventName` that never occurs in a trail while a near variant does ([`super::lint_data`]) |
 //!
 //! A pattern over the 1024-character limit is not a lint: the config loader and the parser
 //! reject it.
@@ -29,15 +31,19 @@ pub enum LintId {
     NearLengthLimit,
     UnscopedEventName,
     UserNameOnAssumedRoles,
+    ExclusionRemovedNothing,
+    EventNameVariant,
 }
 
 impl LintId {
-    pub const ALL: [LintId; 5] = [
+    pub const ALL: [LintId; 7] = [
         LintId::UnguardedNotEqual,
         LintId::MidValueWildcard,
         LintId::NearLengthLimit,
         LintId::UnscopedEventName,
         LintId::UserNameOnAssumedRoles,
+        LintId::ExclusionRemovedNothing,
+        LintId::EventNameVariant,
     ];
 
     /// The stable code (`CW001`...).
@@ -48,6 +54,8 @@ impl LintId {
             LintId::NearLengthLimit => "CW003",
             LintId::UnscopedEventName => "CW004",
             LintId::UserNameOnAssumedRoles => "CW005",
+            LintId::ExclusionRemovedNothing => "CW006",
+            LintId::EventNameVariant => "CW007",
         }
     }
 
@@ -59,6 +67,8 @@ impl LintId {
             LintId::NearLengthLimit => "near-length-limit",
             LintId::UnscopedEventName => "unscoped-event-name",
             LintId::UserNameOnAssumedRoles => "username-on-assumed-roles",
+            LintId::ExclusionRemovedNothing => "exclusion-removed-nothing",
+            LintId::EventNameVariant => "event-name-variant",
         }
     }
 }
@@ -240,11 +250,49 @@ fn lint_ast(detector: Option<&str>, pattern: &str, ast: &Ast) -> Vec<Finding> {
 }
 
 /// What encloses a leaf: selectors guarded by a sibling `NOT EXISTS` in an enclosing `||`,
-/// and whether an enclosing `&&` pins eventSource.
+/// and whether an enclosing `&&` pins eventSource (and to which exact values, when known).
 #[derive(Clone, Default)]
 struct Scope {
     guarded: BTreeSet<String>,
     source_scoped: bool,
+    sources: Option<BTreeSet<String>>,
+}
+
+/// A `$.eventName = "X"` condition of a pattern, with the eventSource values an enclosing `&&`
+/// requires of the same event (`None`: not pinned to exact values).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EventNameLiteral {
+    pub name: String,
+    pub sources: Option<BTreeSet<String>>,
+}
+
+/// The exact (wildcard-free) `$.eventName = "X"` literals of a pattern, deduplicated, in
+/// order of name.
+pub fn event_name_literals(ast: &Ast) -> Vec<EventNameLiteral> {
+    let Ast::Json(json) = ast else {
+        return Vec::new();
+    };
+    let mut leaves = Vec::new();
+    collect(&json.expr, &Scope::default(), &mut leaves);
+    let set: BTreeSet<EventNameLiteral> = leaves
+        .into_iter()
+        .filter(|(c, _)| selector_path(&c.selector) == "$.eventName")
+        .filter_map(|(c, scope)| match &c.test {
+            Test::Compare(CmpOp::Eq, Value::String(name)) if !is_wildcard(name) => {
+                Some(EventNameLiteral {
+                    name: name.clone(),
+                    sources: scope.sources,
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    set.into_iter().collect()
+}
+
+/// A value with a `*` at either end (a wildcard, spec A19).
+fn is_wildcard(v: &str) -> bool {
+    v.starts_with('*') || v.ends_with('*')
 }
 
 fn collect<'a>(expr: &'a Expr<Condition>, scope: &Scope, out: &mut Vec<(&'a Condition, Scope)>) {
@@ -266,6 +314,12 @@ fn collect<'a>(expr: &'a Expr<Condition>, scope: &Scope, out: &mut Vec<(&'a Cond
         Expr::And(items, _) => {
             let mut inner = scope.clone();
             inner.source_scoped |= items.iter().any(pins_event_source);
+            for pinned in items.iter().filter_map(pinned_sources) {
+                inner.sources = Some(match inner.sources {
+                    Some(outer) => outer.intersection(&pinned).cloned().collect(),
+                    None => pinned,
+                });
+            }
             for item in items {
                 collect(item, &inner, out);
             }
@@ -285,6 +339,31 @@ fn pins_event_source(expr: &Expr<Condition>) -> bool {
     }
 }
 
+/// The exact eventSource values `expr` requires one of, if it pins them (no wildcards).
+fn pinned_sources(expr: &Expr<Condition>) -> Option<BTreeSet<String>> {
+    match expr {
+        Expr::Leaf(c) => match &c.test {
+            Test::Compare(CmpOp::Eq, Value::String(v))
+                if selector_path(&c.selector) == "$.eventSource" && !is_wildcard(v) =>
+            {
+                Some(BTreeSet::from([v.clone()]))
+            }
+            _ => None,
+        },
+        Expr::Or(items, _) => {
+            let mut all = BTreeSet::new();
+            for item in items {
+                all.extend(pinned_sources(item)?);
+            }
+            Some(all)
+        }
+        Expr::And(items, _) => items
+            .iter()
+            .filter_map(pinned_sources)
+            .reduce(|a, b| a.intersection(&b).cloned().collect()),
+    }
+}
+
 /// Whether the pattern requires userIdentity.type to be IAMUser or Root (types that carry
 /// userIdentity.userName).
 fn restricted_to_users(ast: &Ast) -> bool {
@@ -301,7 +380,7 @@ fn restricted_to_users(ast: &Ast) -> bool {
     matches!(ast, Ast::Json(j) if user_type(&j.expr))
 }
 
-fn has_mid_star(v: &str) -> bool {
+pub(crate) fn has_mid_star(v: &str) -> bool {
     let inner = v.strip_prefix('*').unwrap_or(v);
     let inner = inner.strip_suffix('*').unwrap_or(inner);
     inner.contains('*')
@@ -344,5 +423,43 @@ mod tests {
         assert_eq!(codes.len(), LintId::ALL.len());
         assert_eq!(LintId::UnguardedNotEqual.code(), "CW001");
         assert_eq!(LintId::UserNameOnAssumedRoles.code(), "CW005");
+        assert_eq!(LintId::ExclusionRemovedNothing.code(), "CW006");
+        assert_eq!(LintId::EventNameVariant.code(), "CW007");
+    }
+
+    #[test]
+    fn event_name_literals_with_their_pinned_sources() {
+        let lits = |p: &str| event_name_literals(&syntax::parse(p).unwrap());
+        let pinned = |s: &[&str]| Some(s.iter().map(|s| (*s).to_owned()).collect());
+        let l = lits(
+            r#"{ ($.eventSource = "lambda.amazonaws.com") && (($.eventName = "B") || ($.eventName = "A")) && ($.x = "y") }"#,
+        );
+        let names: Vec<(&str, Option<BTreeSet<String>>)> = l
+            .iter()
+            .map(|l| (l.name.as_str(), l.sources.clone()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("A", pinned(&["lambda.amazonaws.com"])),
+                ("B", pinned(&["lambda.amazonaws.com"]))
+            ]
+        );
+        // An `||` of sources pins their union; a wildcard source pins nothing exact.
+        let l =
+            lits(r#"{ (($.eventSource = "a") || ($.eventSource = "b")) && $.eventName = "N" }"#);
+        assert_eq!(l[0].sources, pinned(&["a", "b"]));
+        let l = lits(r#"{ $.eventSource = "a*" && $.eventName = "N" }"#);
+        assert_eq!(l[0].sources, None);
+        // Per-branch scopes, wildcards and `!=` are no literals of their own.
+        let l = lits(
+            r#"{ ($.eventSource = "s3" && $.eventName = "P") || $.eventName = "Q" || $.eventName = "R*" || $.eventName != "S" }"#,
+        );
+        let names: Vec<(&str, Option<BTreeSet<String>>)> = l
+            .iter()
+            .map(|l| (l.name.as_str(), l.sources.clone()))
+            .collect();
+        assert_eq!(names, [("P", pinned(&["s3"])), ("Q", None)]);
+        assert!(lits(r#"[a, b = "ConsoleLogin"]"#).is_empty());
     }
 }

@@ -5,7 +5,8 @@
 //! - [`load`]: reads a config (a top-level `alerts:` document or a simple-container
 //!   server.yaml) and returns the enabled detectors, strict where upstream is silent.
 //! - [`exclusions`]: upstream's override compiler, byte for byte.
-//! - [`lint`]: static checks for mistakes CloudWatch accepts silently.
+//! - [`lint`]: static checks for mistakes CloudWatch accepts silently; [`lint_data`]: the
+//!   checks that need a recorded trail.
 
 use std::fmt;
 use std::path::Path;
@@ -17,6 +18,7 @@ pub mod catalog;
 mod config;
 pub mod exclusions;
 pub mod lint;
+pub mod lint_data;
 mod yaml;
 
 pub use catalog::{catalog, CatalogEntry};

@@ -45,6 +45,7 @@ pub struct Engine<K = String> {
     trie: PathTrie,
     extraction: Extraction,
     prefilter_enabled: bool,
+    has_json: bool,
 }
 
 impl<K> Engine<K> {
@@ -60,6 +61,7 @@ impl<K> Engine<K> {
         }
         let trie = PathTrie::for_patterns(patterns.iter().map(|p| p.ast()));
         let prefilter = Prefilter::new(patterns.iter().map(|p| p.ast()));
+        let has_json = json_mask.iter().any(|w| *w != 0);
         Engine {
             keys,
             patterns,
@@ -68,6 +70,7 @@ impl<K> Engine<K> {
             trie,
             extraction: Extraction::Partial,
             prefilter_enabled: true,
+            has_json,
         }
     }
 
@@ -118,6 +121,7 @@ impl<K> Engine<K> {
     pub fn scratch(&self) -> Scratch {
         Scratch {
             candidates: vec![0; self.json_mask.len()],
+            seen: Vec::new(),
             stats: Stats::default(),
         }
     }
@@ -142,7 +146,8 @@ impl<K> Engine<K> {
         scratch.candidates.resize(words, 0);
         let candidates = &mut scratch.candidates;
         if self.prefilter_enabled {
-            self.prefilter.candidates(raw.as_bytes(), candidates);
+            self.prefilter
+                .candidates_with(raw.as_bytes(), candidates, &mut scratch.seen);
         } else {
             candidates.iter_mut().for_each(|w| *w = !0);
         }
@@ -160,9 +165,8 @@ impl<K> Engine<K> {
                 matches.insert(i);
             }
         }
-        let has_json = self.json_mask.iter().any(|w| *w != 0);
         if !json_needed {
-            if has_json {
+            if self.has_json {
                 stats.parses_avoided += 1;
             }
             return Ok(matches);
@@ -252,6 +256,7 @@ fn bits(words: &[u64], len: usize) -> impl Iterator<Item = usize> + '_ {
 #[derive(Clone, Debug, Default)]
 pub struct Scratch {
     candidates: Vec<u64>,
+    seen: Vec<bool>,
     /// Statistics of every record evaluated with this scratch.
     pub stats: Stats,
 }

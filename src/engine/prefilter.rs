@@ -11,7 +11,7 @@
 //! the raw bytes; every other character can only be hidden by a `\uXXXX` escape, and a record
 //! whose raw bytes contain `\u` gets every JSON pattern evaluated. See docs/engine.md.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use memchr::memmem;
 
 use crate::syntax::ast::{Ast, CmpOp, Condition, Expr, TermKind, TermPattern, Test, Value};
@@ -21,55 +21,72 @@ use crate::syntax::ast::{Ast, CmpOp, Condition, Expr, TermKind, TermPattern, Tes
 pub enum Requirement {
     /// No usable literal: the pattern is always evaluated.
     Always,
-    /// The raw record must contain at least one of these (non-empty) literals.
-    AnyOf(Vec<String>),
+    /// Every clause must hold; a clause holds when the raw record contains at least one of its
+    /// (non-empty) literals. Clauses are ordered most selective first.
+    AllOf(Vec<Vec<String>>),
+}
+
+/// At most this many clauses are kept per pattern (the most selective ones): each is checked
+/// on every record the automaton found a literal in.
+const MAX_CLAUSES: usize = 4;
+
+/// How selective a clause is: the length of its shortest literal (longer literals are rarer),
+/// then fewer alternatives.
+fn selectivity(clause: &[String]) -> (usize, std::cmp::Reverse<usize>) {
+    let shortest = clause.iter().map(|l| l.len()).min().unwrap_or(0);
+    (shortest, std::cmp::Reverse(clause.len()))
 }
 
 impl Requirement {
     fn one(literal: &str) -> Self {
-        Requirement::AnyOf(vec![literal.to_owned()])
+        Requirement::AllOf(vec![vec![literal.to_owned()]])
     }
 
-    /// How selective a requirement is: the length of its shortest literal (longer literals are
-    /// rarer), then fewer alternatives. `None` for [`Requirement::Always`].
-    fn selectivity(&self) -> Option<(usize, std::cmp::Reverse<usize>)> {
+    /// The clauses, most selective first (none for [`Requirement::Always`]).
+    pub fn clauses(&self) -> &[Vec<String>] {
         match self {
-            Requirement::Always => None,
-            Requirement::AnyOf(lits) => {
-                let shortest = lits.iter().map(|l| l.len()).min().unwrap_or(0);
-                Some((shortest, std::cmp::Reverse(lits.len())))
-            }
+            Requirement::Always => &[],
+            Requirement::AllOf(c) => c,
         }
     }
 
-    /// Every operand must hold, so any one operand's requirement is necessary: keep the most
-    /// selective.
+    /// Every operand must hold, so every operand's clauses are necessary: keep them all (up
+    /// to [`MAX_CLAUSES`], most selective first).
     fn all_of(reqs: impl IntoIterator<Item = Requirement>) -> Self {
-        reqs.into_iter()
-            .filter_map(|r| r.selectivity().map(|s| (s, r)))
-            .max_by_key(|(s, _)| *s)
-            .map_or(Requirement::Always, |(_, r)| r)
+        let mut clauses: Vec<Vec<String>> = Vec::new();
+        for r in reqs {
+            for c in r.clauses() {
+                if !clauses.contains(c) {
+                    clauses.push(c.clone());
+                }
+            }
+        }
+        if clauses.is_empty() {
+            return Requirement::Always;
+        }
+        clauses.sort_by_key(|c| std::cmp::Reverse(selectivity(c)));
+        clauses.truncate(MAX_CLAUSES);
+        Requirement::AllOf(clauses)
     }
 
-    /// One operand must hold: the union of their literals, unless one needs nothing.
+    /// One operand must hold: each operand's most selective clause is necessary for it, so
+    /// their union is necessary for the whole; nothing if an operand needs nothing.
     fn any_of(reqs: impl IntoIterator<Item = Requirement>) -> Self {
         let mut out: Vec<String> = Vec::new();
         for r in reqs {
-            match r {
-                Requirement::Always => return Requirement::Always,
-                Requirement::AnyOf(lits) => {
-                    for l in lits {
-                        if !out.contains(&l) {
-                            out.push(l);
-                        }
-                    }
+            let Some(best) = r.clauses().first() else {
+                return Requirement::Always;
+            };
+            for l in best {
+                if !out.contains(l) {
+                    out.push(l.clone());
                 }
             }
         }
         if out.is_empty() {
             Requirement::Always
         } else {
-            Requirement::AnyOf(out)
+            Requirement::AllOf(vec![out])
         }
     }
 }
@@ -184,10 +201,11 @@ fn terms_requirement(t: &TermPattern) -> Requirement {
 /// A compiled prefilter over many patterns.
 #[derive(Debug)]
 pub struct Prefilter {
-    /// One automaton over every distinct literal.
-    automaton: Option<AhoCorasick>,
-    /// For each automaton pattern id, the patterns it admits.
-    admits: Vec<Vec<usize>>,
+    /// Every distinct literal, searched twice: see [`Searchers`].
+    automaton: Option<Searchers>,
+    literal_count: usize,
+    /// Patterns with a requirement, with their clauses as automaton pattern ids.
+    gated: Vec<(usize, Vec<Vec<usize>>)>,
     /// Patterns with no requirement.
     always: Vec<usize>,
     /// JSON patterns with a requirement: admitted whenever the record contains `\u`.
@@ -200,52 +218,49 @@ impl Prefilter {
     /// Builds the prefilter for `asts` (indices are positions in the slice).
     pub fn new<'a>(asts: impl IntoIterator<Item = &'a Ast>) -> Self {
         let mut literals: Vec<String> = Vec::new();
-        let mut admits: Vec<Vec<usize>> = Vec::new();
+        let mut gated = Vec::new();
         let mut always = Vec::new();
         let mut escape_sensitive = Vec::new();
         let mut pattern_count = 0;
         for (i, ast) in asts.into_iter().enumerate() {
             pattern_count = i + 1;
-            match requirement(ast) {
-                Requirement::Always => always.push(i),
-                Requirement::AnyOf(lits) => {
-                    if matches!(ast, Ast::Json(_)) {
-                        escape_sensitive.push(i);
-                    }
-                    for lit in lits {
-                        let id = match literals.iter().position(|l| *l == lit) {
+            let req = requirement(ast);
+            if req.clauses().is_empty() {
+                always.push(i);
+                continue;
+            }
+            if matches!(ast, Ast::Json(_)) {
+                escape_sensitive.push(i);
+            }
+            let clauses = req
+                .clauses()
+                .iter()
+                .map(|c| {
+                    c.iter()
+                        .map(|lit| match literals.iter().position(|l| l == lit) {
                             Some(id) => id,
                             None => {
-                                literals.push(lit);
-                                admits.push(Vec::new());
+                                literals.push(lit.clone());
                                 literals.len() - 1
                             }
-                        };
-                        if !admits[id].contains(&i) {
-                            admits[id].push(i);
-                        }
-                    }
-                }
-            }
+                        })
+                        .collect()
+                })
+                .collect();
+            gated.push((i, clauses));
         }
         // Building can only fail on size limits far above a few thousand short literals; if
         // it ever does, admitting every pattern is the sound fallback.
-        let automaton = if literals.is_empty() {
-            None
-        } else {
-            AhoCorasickBuilder::new()
-                .match_kind(MatchKind::Standard)
-                .build(&literals)
-                .ok()
-        };
+        let automaton = Searchers::new(&literals);
         if automaton.is_none() && !literals.is_empty() {
             always = (0..pattern_count).collect();
-            admits.clear();
+            gated.clear();
             escape_sensitive.clear();
         }
         Prefilter {
             automaton,
-            admits,
+            literal_count: literals.len(),
+            gated,
             always,
             escape_sensitive,
             unicode_escape: memmem::Finder::new(b"\\u").into_owned(),
@@ -260,40 +275,122 @@ impl Prefilter {
 
     /// Number of distinct literals searched.
     pub fn literal_count(&self) -> usize {
-        self.admits.len()
+        self.literal_count
     }
 
     /// Marks in `out` (a bitset of `pattern_count` bits, cleared first) the patterns that may
-    /// match `raw`. Returns whether the set differs from "all patterns".
+    /// match `raw`.
     pub fn candidates(&self, raw: &[u8], out: &mut [u64]) {
+        self.candidates_with(raw, out, &mut Vec::new());
+    }
+
+    /// [`Prefilter::candidates`] reusing `seen` (literals found) between calls.
+    pub fn candidates_with(&self, raw: &[u8], out: &mut [u64], seen: &mut Vec<bool>) {
         out.iter_mut().for_each(|w| *w = 0);
         for &i in &self.always {
             set_bit(out, i);
         }
-        if self.unicode_escape.find(raw).is_some() {
+        if !self.escape_sensitive.is_empty() && self.unicode_escape.find(raw).is_some() {
             for &i in &self.escape_sensitive {
                 set_bit(out, i);
             }
         }
-        if let Some(ac) = &self.automaton {
-            let mut seen = vec![false; self.admits.len()];
-            let mut remaining = self.admits.len();
-            for m in ac.find_overlapping_iter(raw) {
-                let id = m.pattern().as_usize();
-                if !seen[id] {
-                    seen[id] = true;
-                    for &i in &self.admits[id] {
-                        set_bit(out, i);
-                    }
-                    remaining -= 1;
-                    if remaining == 0 {
-                        break;
-                    }
-                }
+        let Some(searchers) = &self.automaton else {
+            return;
+        };
+        seen.clear();
+        seen.resize(self.literal_count, false);
+        let found = searchers.mark_all(raw, seen);
+        if found == 0 {
+            return;
+        }
+        for (i, clauses) in &self.gated {
+            let holds = clauses
+                .iter()
+                .all(|c| c.iter().any(|&id| seen.get(id).copied().unwrap_or(true)));
+            if holds {
+                set_bit(out, *i);
             }
         }
     }
 }
+
+/// Finding every literal that occurs, fast.
+///
+/// An overlapping search reports every occurrence but cannot use the SIMD prefilters and runs
+/// at DFA speed over every byte. A leftmost-first search skips ahead with a prefilter but
+/// hides occurrences that start inside a reported match (`AccessDenied` inside
+/// `AccessDeniedException`). So: a leftmost-first scan over the record, and, around each
+/// (rare) reported match `[s, e)`, an overlapping search of the window
+/// `[s, e + longest - 1)`. That finds everything: an occurrence starting at `a` that the scan
+/// did not report starts inside some reported match (the scan resumes at `e` only after a
+/// match starting at or before `a`), so `s <= a < e` and the occurrence ends by
+/// `e - 1 + longest`.
+///
+/// The leftmost-first scan is split into groups of at most [`GROUP`] literals: small groups
+/// get aho-corasick's SIMD (Teddy) prefilter, which large sets lose. The argument above holds
+/// per group.
+#[derive(Debug)]
+struct Searchers {
+    leftmost: Vec<AhoCorasick>,
+    overlapping: AhoCorasick,
+    longest: usize,
+    count: usize,
+}
+
+impl Searchers {
+    /// `None` when there are no literals or on a build failure (size limits far above a few
+    /// thousand short literals); the caller then admits every pattern.
+    fn new(literals: &[String]) -> Option<Searchers> {
+        if literals.is_empty() {
+            return None;
+        }
+        let leftmost = literals
+            .chunks(GROUP)
+            .map(|group| {
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(group)
+                    .ok()
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let overlapping = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(literals)
+            .ok()?;
+        Some(Searchers {
+            leftmost,
+            overlapping,
+            longest: literals.iter().map(String::len).max().unwrap_or(0),
+            count: literals.len(),
+        })
+    }
+
+    /// Marks in `seen` every literal that occurs in `raw`; returns how many.
+    fn mark_all(&self, raw: &[u8], seen: &mut [bool]) -> usize {
+        let mut found = 0;
+        for group in &self.leftmost {
+            for m in group.find_iter(raw) {
+                let end = m.end().saturating_add(self.longest - 1).min(raw.len());
+                let window = raw.get(m.start()..end).unwrap_or(&[]);
+                for w in self.overlapping.find_overlapping_iter(window) {
+                    if let Some(s) = seen.get_mut(w.pattern().as_usize()).filter(|s| !**s) {
+                        *s = true;
+                        found += 1;
+                    }
+                }
+                if found == self.count {
+                    return found;
+                }
+            }
+        }
+        found
+    }
+}
+
+/// Literals per leftmost-first group (Teddy handles up to 64).
+const GROUP: usize = 64;
 
 pub(crate) fn set_bit(words: &mut [u64], i: usize) {
     if let Some(w) = words.get_mut(i / 64) {
@@ -326,7 +423,15 @@ mod tests {
         })
     }
     fn any(lits: &[&str]) -> Requirement {
-        Requirement::AnyOf(lits.iter().map(|s| s.to_string()).collect())
+        Requirement::AllOf(vec![lits.iter().map(|s| s.to_string()).collect()])
+    }
+    fn all(clauses: &[&[&str]]) -> Requirement {
+        Requirement::AllOf(
+            clauses
+                .iter()
+                .map(|c| c.iter().map(|s| s.to_string()).collect())
+                .collect(),
+        )
     }
 
     #[test]
@@ -388,7 +493,10 @@ mod tests {
             ],
             Span::default(),
         );
-        assert_eq!(requirement(&json(and)), any(&["AwsServiceEventX"]));
+        assert_eq!(
+            requirement(&json(and)),
+            all(&[&["AwsServiceEventX"], &["Root"]])
+        );
         let or = Expr::Or(vec![eq("a", "X1"), eq("a", "Y2")], Span::default());
         assert_eq!(requirement(&json(or)), any(&["X1", "Y2"]));
         let or = Expr::Or(
@@ -417,7 +525,7 @@ mod tests {
         use TermKind::*;
         assert_eq!(
             requirement(&terms(&[(Include, "ERROR"), (Include, "ARGUMENTS")])),
-            any(&["ARGUMENTS"])
+            all(&[&["ARGUMENTS"], &["ERROR"]])
         );
         assert_eq!(
             requirement(&terms(&[(Optional, "A1"), (Optional, "B2")])),
@@ -435,6 +543,79 @@ mod tests {
         assert_eq!(requirement(&terms(&[])), Requirement::Always);
         // Terms are raw-text tests: quotes and slashes are fine.
         assert_eq!(requirement(&terms(&[(Include, "a/\"b")])), any(&["a/\"b"]));
+    }
+
+    #[test]
+    fn conjunctions_keep_every_clause_and_disjunctions_the_best_of_each() {
+        let kms = Expr::And(
+            vec![
+                eq("eventSource", "kms.amazonaws.com"),
+                Expr::Or(
+                    vec![
+                        eq("eventName", "DisableKey"),
+                        eq("eventName", "ScheduleKeyDeletion"),
+                    ],
+                    Span::default(),
+                ),
+            ],
+            Span::default(),
+        );
+        assert_eq!(
+            requirement(&json(kms.clone())),
+            all(&[
+                &["kms.amazonaws.com"],
+                &["DisableKey", "ScheduleKeyDeletion"]
+            ])
+        );
+        let either = Expr::Or(vec![kms, eq("x", "Root")], Span::default());
+        assert_eq!(
+            requirement(&json(either)),
+            any(&["kms.amazonaws.com", "Root"])
+        );
+        let pf = Prefilter::new(&[json(Expr::And(
+            vec![
+                eq("eventSource", "kms.amazonaws.com"),
+                eq("eventName", "DisableKey"),
+            ],
+            Span::default(),
+        ))]);
+        let mut out = [0u64];
+        pf.candidates(
+            br#"{"eventSource":"kms.amazonaws.com","eventName":"Decrypt"}"#,
+            &mut out,
+        );
+        assert_eq!(out[0], 0);
+        pf.candidates(
+            br#"{"eventSource":"kms.amazonaws.com","eventName":"DisableKey"}"#,
+            &mut out,
+        );
+        assert_eq!(out[0], 1);
+    }
+
+    #[test]
+    fn overlapping_and_nested_literals_are_all_found() {
+        // Leftmost-first reports `AccessDeniedException` / `abc` and hides what starts inside
+        // them; the window search must still find those.
+        let pats = [
+            "AccessDenied",
+            "AccessDeniedException",
+            "Exception",
+            "abc",
+            "bcd",
+            "c",
+        ];
+        let lits: Vec<String> = pats.iter().map(|s| s.to_string()).collect();
+        let s = Searchers::new(&lits).expect("builds");
+        let mut seen = vec![false; lits.len()];
+        assert_eq!(s.mark_all(b"x AccessDeniedException y abcd", &mut seen), 6);
+        assert!(seen.iter().all(|b| *b));
+        // Many literals: several groups, each with its own hidden overlaps.
+        let many: Vec<String> = (0..150).map(|i| format!("Lit{i:03}Tail")).collect();
+        let s = Searchers::new(&many).expect("builds");
+        let mut seen = vec![false; many.len()];
+        let hay = "Lit007TailLit149Tail Lit064Tail";
+        assert_eq!(s.mark_all(hay.as_bytes(), &mut seen), 3);
+        assert!(seen[7] && seen[149] && seen[64]);
     }
 
     #[test]
