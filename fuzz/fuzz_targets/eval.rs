@@ -25,7 +25,11 @@ fuzz_target!(|data: &[u8]| {
         if value.is_object() {
             // An already-parsed record answers as its raw text does for JSON patterns.
             if matches!(p.ast(), cwfilter::syntax::Ast::Json(_)) {
-                assert_eq!(p.matches_json(&value), expected, "matches_json vs matches_message");
+                assert_eq!(
+                    p.matches_json(&value),
+                    expected,
+                    "matches_json vs matches_message"
+                );
             }
         }
     }

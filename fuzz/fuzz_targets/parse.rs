@@ -33,7 +33,9 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(pos.offset, span.start);
             let line = e.to_string();
             assert!(
-                !line.chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')),
+                !line
+                    .chars()
+                    .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')),
                 "Display is one line without control characters: {line:?}"
             );
             let _ = e.render();
