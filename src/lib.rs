@@ -18,4 +18,5 @@ pub mod engine;
 pub mod eval;
 pub mod replay;
 pub mod syntax;
+mod textfile;
 pub mod trail;
