@@ -132,10 +132,17 @@ fn case_from_value(v: Value, line: usize) -> Result<Case, String> {
 
 /// Reads and parses a case file.
 pub fn load_cases(path: &Path) -> Result<Vec<Case>, CaseFileError> {
-    let text = std::fs::read_to_string(path).map_err(|e| CaseFileError {
-        path: path.to_owned(),
-        line: None,
-        message: format!("cannot read: {e}"),
+    let text = crate::textfile::read_utf8(path).map_err(|e| match e {
+        crate::textfile::ReadTextError::Utf8 { line, column } => CaseFileError {
+            path: path.to_owned(),
+            line: Some(line),
+            message: format!("invalid UTF-8 at column {column}"),
+        },
+        e => CaseFileError {
+            path: path.to_owned(),
+            line: None,
+            message: format!("cannot read: {e}"),
+        },
     })?;
     parse_cases(&text, path)
 }

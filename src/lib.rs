@@ -11,6 +11,25 @@
 //! - [`conformance`]: running JSON Lines conformance cases (`cwfilter check`, `cargo test`).
 //!
 //! The `cwfilter` binary (src/main.rs, src/cli/) owns the command line and I/O policy.
+//!
+//! ```
+//! use cwfilter::eval::Pattern;
+//!
+//! // The "fix" that silently dropped every event without the field: in CloudWatch, `!=` on an
+//! // absent field is false, so only the NOT EXISTS guard keeps such events.
+//! let naive = Pattern::parse(r#"{ $.userIdentity.userName != "bot" }"#).unwrap();
+//! let guarded = Pattern::parse(
+//!     r#"{ ($.userIdentity.userName NOT EXISTS) || ($.userIdentity.userName != "bot") }"#,
+//! )
+//! .unwrap();
+//! let role_event = r#"{"userIdentity": {"type": "AssumedRole"}, "eventName": "PutRolePolicy"}"#;
+//! assert!(!naive.matches_message(role_event));
+//! assert!(guarded.matches_message(role_event));
+//!
+//! // Invalid patterns are rejected as CloudWatch rejects them, with a position and a hint.
+//! let err = Pattern::parse("{ $.errorCode IS NOT NULL }").unwrap_err();
+//! assert_eq!(err.to_string(), "IS NOT is not supported at line 1 column 15");
+//! ```
 
 pub mod conformance;
 pub mod detectors;
@@ -18,4 +37,5 @@ pub mod engine;
 pub mod eval;
 pub mod replay;
 pub mod syntax;
+mod textfile;
 pub mod trail;

@@ -135,7 +135,21 @@ fn replay(args: Args) -> Result<ExitCode, String> {
         until,
     })?;
 
-    let found = discover(&paths, &|p| s3_key_in_window(p, since, until));
+    let mut found = discover(&paths, &|p| s3_key_in_window(p, since, until));
+    // `cwfilter synth --out DIR` writes DIR/labels.jsonl next to the trail: replaying DIR
+    // with those labels must not read the labels as (eventTime-less) records.
+    if let Some(labels) = labels_path.as_deref().and_then(|p| p.canonicalize().ok()) {
+        found.inputs.retain(|input| match input {
+            Input::File(p) if p.canonicalize().ok().as_deref() == Some(labels.as_path()) => {
+                eprintln!(
+                    "cwfilter: {}: the --labels file, not read as a trail",
+                    p.display()
+                );
+                false
+            }
+            _ => true,
+        });
+    }
     let disk_total: u64 = found.inputs.iter().filter_map(Input::file_size).sum();
     let bar = progress_bar(disk_total);
     let records = AtomicU64::new(0);
@@ -151,15 +165,16 @@ fn replay(args: Args) -> Result<ExitCode, String> {
         bar.finish_and_clear();
     }
     // Paths that could not even be listed are input errors like any other.
-    for e in &found.errors {
-        report.inputs.errors.insert(
-            0,
-            report::InputError {
-                path: e.path.clone(),
-                line: None,
-                message: e.message.clone(),
-            },
-        );
+    if !found.errors.is_empty() {
+        let listed = &mut report.inputs.errors;
+        listed.extend(found.errors.iter().map(|e| report::InputError {
+            path: e.path.clone(),
+            line: None,
+            message: e.message.clone(),
+        }));
+        listed.sort();
+        listed.truncate(report::MAX_ERRORS);
+        report.inputs.error_count += found.errors.len() as u64;
     }
     for e in &report.inputs.errors {
         match e.line {
@@ -191,7 +206,7 @@ fn progress_bar(total_bytes: u64) -> Option<ProgressBar> {
     }
     let bar = ProgressBar::new(total_bytes);
     let style = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}",
+        "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}",
     )
     .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);

@@ -144,13 +144,22 @@ pub fn load(config: Option<&Path>, profile: Profile) -> Result<Loaded, ConfigErr
         None => config::build(None, "<defaults>", profile),
         Some(path) => {
             let label = path.display().to_string();
-            let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-                errors: vec![Diagnostic {
-                    file: label.clone(),
-                    position: None,
-                    message: format!("cannot read config: {e}"),
-                    help: None,
-                }],
+            let text = crate::textfile::read_utf8(path).map_err(|e| {
+                let (position, message) = match e {
+                    crate::textfile::ReadTextError::Utf8 { line, column } => (
+                        Some((line as u64, column as u64)),
+                        "invalid UTF-8: configs must be UTF-8 text".to_owned(),
+                    ),
+                    e => (None, format!("cannot read config: {e}")),
+                };
+                ConfigError {
+                    errors: vec![Diagnostic {
+                        file: label.clone(),
+                        position,
+                        message,
+                        help: None,
+                    }],
+                }
             })?;
             load_str(&text, &label, profile)
         }

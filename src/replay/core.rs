@@ -278,12 +278,15 @@ impl Accumulator {
     /// Records an unreadable file or a line that is not a record.
     pub fn add_error(&mut self, path: &str, line: Option<u64>, message: &str) {
         self.error_count += 1;
-        if self.errors.len() < MAX_ERRORS {
-            self.errors.push(InputError {
-                path: path.to_owned(),
-                line,
-                message: message.to_owned(),
-            });
+        self.errors.push(InputError {
+            path: path.to_owned(),
+            line,
+            message: message.to_owned(),
+        });
+        // Keep the smallest by (path, line), not the first to arrive: which errors come
+        // first depends on the thread schedule. Trimming at twice the cap keeps this amortized.
+        if self.errors.len() >= 2 * MAX_ERRORS {
+            keep_first_errors(&mut self.errors);
         }
     }
 
@@ -396,10 +399,9 @@ impl Accumulator {
         self.events += other.events;
         self.oversize += other.oversize;
         self.error_count += other.error_count;
-        for e in other.errors {
-            if self.errors.len() < MAX_ERRORS {
-                self.errors.push(e);
-            }
+        self.errors.extend(other.errors);
+        if self.errors.len() > MAX_ERRORS {
+            keep_first_errors(&mut self.errors);
         }
         self.no_event_time += other.no_event_time;
         self.outside_window += other.outside_window;
@@ -435,7 +437,7 @@ impl Accumulator {
 
     /// Simulates every alarm and builds the report.
     pub fn finish(mut self, cfg: &ReplayConfig) -> Report {
-        self.errors.sort();
+        keep_first_errors(&mut self.errors);
         let start = cfg.since.or(self.min_time);
         let end = cfg.until.or(self.max_time);
         let span = start.zip(end).filter(|(s, e)| s <= e);
@@ -706,6 +708,12 @@ impl Accumulator {
             what_if,
         }
     }
+}
+
+/// Sorts errors by path, line and message and keeps the first [`MAX_ERRORS`].
+fn keep_first_errors(errors: &mut Vec<InputError>) {
+    errors.sort();
+    errors.truncate(MAX_ERRORS);
 }
 
 fn min_opt(a: Option<i64>, b: Option<i64>, f: fn(i64, i64) -> i64) -> Option<i64> {

@@ -113,7 +113,7 @@ impl ParseError {
     pub fn new(kind: ErrorKind, message: impl Into<String>, pattern: &str, span: Span) -> Self {
         ParseError(Box::new(Inner {
             kind,
-            message: message.into(),
+            message: visible(message.into()),
             hint: None,
             pattern: pattern.to_owned(),
             span,
@@ -122,7 +122,7 @@ impl ParseError {
 
     /// Adds a hint, shown as `help:` by [`ParseError::render`].
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.0.hint = Some(hint.into());
+        self.0.hint = Some(visible(hint.into()));
         self
     }
 
@@ -184,6 +184,24 @@ impl ParseError {
         }
         out
     }
+}
+
+/// `text` with invisible characters escaped (`\n`, `\u{1b}`): messages quote pieces of the
+/// pattern, and must stay on one line and carry no terminal control sequences.
+fn visible(text: String) -> String {
+    let invisible = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
+    if !text.chars().any(invisible) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if invisible(c) {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl fmt::Display for ParseError {

@@ -352,7 +352,7 @@ impl<'a> P<'a> {
             let cstart = start + 1 + at;
             let err = self.perr(
                 ErrorKind::InvalidRegexChar,
-                format!("`{c}` is not allowed in a CloudWatch regex"),
+                format!("{} is not allowed in a CloudWatch regex", char_name(c)),
                 cstart,
                 cstart + c.len_utf8(),
             );
@@ -360,7 +360,8 @@ impl<'a> P<'a> {
                 '(' | ')' => "CloudWatch regexes have no groups; match a literal parenthesis with \\x28 or \\x29".to_owned(),
                 c if !c.is_ascii() => "CloudWatch regexes take ASCII only; write other characters as a \\xhh escape or use `.`".to_owned(),
                 c => format!(
-                    "CloudWatch regexes allow letters, digits, space, `: _ # = @ / ; , -` and `^ $ ? [ ] {{ }} | \\ * + .`; write `{c}` as \\x{:02X}",
+                    "CloudWatch regexes allow letters, digits, space, `: _ # = @ / ; , -` and `^ $ ? [ ] {{ }} | \\ * + .`; write {} as \\x{:02X}",
+                    char_name(c),
                     c as u32
                 ),
             };

@@ -382,6 +382,9 @@ fn detector_section(o: &mut String, d: &DetectorReport, r: &Report, labelled: bo
 
 fn incidents(o: &mut String, list: &[Incident]) {
     o.push_str("<table><thead><tr><th>eventID</th><th>Time</th><th>Event</th><th>Principal</th><th>Matched by (no alarm)</th></tr></thead><tbody>\n");
+    // In time order, so the steps of one attack read together (the JSON lists them by ID).
+    let mut list: Vec<&Incident> = list.iter().collect();
+    list.sort_by(|a, b| (&a.event_time, &a.event_id).cmp(&(&b.event_time, &b.event_id)));
     for m in list {
         let by: Vec<String> = m
             .matched_by
@@ -488,28 +491,59 @@ fn chart(days: &BTreeMap<String, u64>, r: &Report, width: u32, height: u32) -> S
             );
         }
     }
-    // Day labels: first, last, and a few between.
-    let step = (labels.len() / 6).max(1);
-    for (i, day) in labels.iter().enumerate() {
-        if i % step == 0 || i + 1 == labels.len() {
-            let x = left + slot * i as f64 + slot / 2.0;
-            let _ = write!(
-                s,
-                "<text x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-                h - 5.0,
-                escape(if one_year {
-                    day.get(5..).unwrap_or(day)
-                } else {
-                    day
-                })
-            );
+    // Day labels: first, last, and a few between, never overlapping.
+    let shown = |day: &'_ str| -> String {
+        if one_year {
+            day.get(5..).unwrap_or(day).to_owned()
+        } else {
+            day.to_owned()
         }
+    };
+    let widest = labels.iter().map(|d| shown(d).len()).max().unwrap_or(0);
+    for i in tick_indices(labels.len(), slot, label_width(widest)) {
+        let x = left + slot * i as f64 + slot / 2.0;
+        let _ = write!(
+            s,
+            "<text x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+            h - 5.0,
+            escape(&shown(&labels[i]))
+        );
     }
     s.push_str("</svg>\n");
     if !contiguous {
         s.push_str("<p class=\"meta\">The window is too long to draw day by day: only days with fires are shown.</p>\n");
     }
     s
+}
+
+/// Room an axis label of `chars` characters takes in the chart's 10-unit font (digits and
+/// dashes are about 5.6 units wide), with a gap.
+fn label_width(chars: usize) -> f64 {
+    chars as f64 * 6.0 + 8.0
+}
+
+/// Which of `n` day slots (each `slot` units wide) get an axis label: the first, every
+/// `step`-th, and the last, with centres at least `label_w` apart. The last label replaces
+/// the one before it when they would overlap.
+fn tick_indices(n: usize, slot: f64, label_w: f64) -> Vec<usize> {
+    if n == 0 || slot <= 0.0 {
+        return Vec::new();
+    }
+    let min_gap = ((label_w / slot).ceil() as usize).max(1);
+    let step = (n / 6).max(min_gap);
+    let mut ticks: Vec<usize> = (0..n).step_by(step).collect();
+    let last = n - 1;
+    if ticks.last() != Some(&last) {
+        if ticks.last().is_some_and(|&prev| last - prev < min_gap) {
+            if ticks.len() == 1 {
+                // Only the first fits.
+                return ticks;
+            }
+            ticks.pop();
+        }
+        ticks.push(last);
+    }
+    ticks
 }
 
 #[cfg(test)]
@@ -588,6 +622,49 @@ mod tests {
         assert_eq!(svg.matches("<rect").count(), 5);
         assert!(svg.contains("<title>2024-03-01: 2 fire(s)</title>"));
         assert!(svg.contains("<title>2024-03-03: 0 fire(s)</title>"));
+    }
+
+    #[test]
+    fn axis_labels_never_overlap() {
+        // Regression: the last label was always added, so on the bundled trail's chart
+        // (29 days with fires over 11 years) "2025-07-08" and "2025-08-13" overlapped.
+        for label_w in [label_width(5), label_width(10)] {
+            for n in 1..400 {
+                let slot = 832.0 / n as f64;
+                let ticks = tick_indices(n, slot, label_w);
+                assert_eq!(ticks.first(), Some(&0), "n={n}");
+                if n > 1 && (n - 1) as f64 * slot >= label_w {
+                    assert_eq!(ticks.last(), Some(&(n - 1)), "n={n}");
+                }
+                for w in ticks.windows(2) {
+                    assert!(
+                        (w[1] - w[0]) as f64 * slot >= label_w,
+                        "n={n}: {ticks:?} overlap"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn missed_incidents_are_listed_in_time_order() {
+        let inc = |id: &str, time: &str| Incident {
+            event_id: id.into(),
+            event_time: time.into(),
+            event_name: format!("Event{id}"),
+            principal: "p".into(),
+            identity_type: "IAMUser".into(),
+            matched_by: Vec::new(),
+        };
+        let mut o = String::new();
+        incidents(
+            &mut o,
+            &[
+                inc("a", "2024-03-02T00:00:00Z"),
+                inc("b", "2024-03-01T00:00:00Z"),
+            ],
+        );
+        assert!(o.find("Eventb").unwrap() < o.find("Eventa").unwrap(), "{o}");
     }
 
     #[test]

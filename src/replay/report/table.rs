@@ -174,8 +174,15 @@ pub fn render(r: &Report) -> String {
             ]);
         }
         table_mixed(&mut o, &rows, &[0]);
+        // Clauses come from the config (at most 1,024 characters): shown whole, since the
+        // value that matters (which user, which ARN) is at the end.
         for e in &d.exclusions {
-            let _ = writeln!(o, "  exclusion {} removed {}", cell(&e.clause), e.removed);
+            let _ = writeln!(
+                o,
+                "  exclusion removed {}: {}",
+                e.removed,
+                strip_controls(&e.clause)
+            );
         }
     }
 
@@ -258,7 +265,7 @@ pub fn render(r: &Report) -> String {
                 o,
                 "  exclusion removed nothing: {} {}",
                 cell(&u.key),
-                cell(&u.clause)
+                strip_controls(&u.clause)
             );
         }
     }
