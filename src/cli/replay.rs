@@ -104,6 +104,12 @@ fn replay(args: Args) -> Result<ExitCode, String> {
         .map(|s| parse_bound(s, Bound::Until))
         .transpose()?;
     let bundled = args.paths.is_empty();
+    if bundled && !Path::new(BUNDLED_TRAIL).is_dir() {
+        return Err(format!(
+            "no PATH given, and the bundled trail this binary was built with ({BUNDLED_TRAIL}) \
+             is gone: name a trail (files or directories, `-` for stdin)"
+        ));
+    }
     let paths = if bundled {
         vec![PathBuf::from(BUNDLED_TRAIL)]
     } else {
