@@ -30,6 +30,21 @@ fn t(s: &str) -> String {
     escape(&strip_controls(s))
 }
 
+/// One "top N" table: a first cell of ready HTML, then matched and fires.
+fn top_table(o: &mut String, heading: &str, rows: impl Iterator<Item = (String, u64, u64)>) {
+    let _ = write!(
+        o,
+        "<table><thead><tr><th>{heading}</th><th class=\"n\">Matched</th><th class=\"n\">Fires</th></tr></thead><tbody>"
+    );
+    for (cell, matched, fires) in rows {
+        let _ = write!(
+            o,
+            "<tr><td>{cell}</td><td class=\"n\">{matched}</td><td class=\"n\">{fires}</td></tr>"
+        );
+    }
+    o.push_str("</tbody></table>");
+}
+
 /// Most days drawn in one chart; longer windows are narrowed to the days with fires.
 const MAX_CHART_DAYS: i64 = 400;
 
@@ -330,41 +345,43 @@ fn detector_section(o: &mut String, d: &DetectorReport, r: &Report, labelled: bo
     }
     let _ = writeln!(o, "<p>{line}</p>");
     o.push_str(&chart(&d.fires_by_day, r, 900, 110));
-    o.push_str("<div class=\"grid\">");
-    o.push_str("<div><table><thead><tr><th>Principal</th><th class=\"n\">Matched</th><th class=\"n\">Fires</th></tr></thead><tbody>");
-    for p in &d.top_principals {
-        let _ = write!(
-            o,
-            "<tr><td><code>{}</code> <span class=\"meta\">{}</span></td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            t(&p.principal),
-            t(&p.identity_type),
-            p.matched,
-            p.fires
-        );
-    }
-    o.push_str("</tbody></table></div>");
-    o.push_str("<div><table><thead><tr><th>Event name</th><th class=\"n\">Matched</th><th class=\"n\">Fires</th></tr></thead><tbody>");
-    for e in &d.top_event_names {
-        let _ = write!(
-            o,
-            "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            t(&e.event_name),
-            e.matched,
-            e.fires
-        );
-    }
-    o.push_str("</tbody></table>");
-    o.push_str("<table><thead><tr><th>Source IP</th><th class=\"n\">Matched</th><th class=\"n\">Fires</th></tr></thead><tbody>");
-    for e in &d.top_source_ips {
-        let _ = write!(
-            o,
-            "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            t(&e.source_ip),
-            e.matched,
-            e.fires
-        );
-    }
-    o.push_str("</tbody></table></div></div>\n");
+    o.push_str("<div class=\"grid\"><div>");
+    top_table(
+        o,
+        "Principal",
+        d.top_principals.iter().map(|p| {
+            let cell = format!(
+                "<code>{}</code> <span class=\"meta\">{}</span>",
+                t(&p.principal),
+                t(&p.identity_type)
+            );
+            (cell, p.matched, p.fires)
+        }),
+    );
+    o.push_str("</div><div>");
+    top_table(
+        o,
+        "Event name",
+        d.top_event_names.iter().map(|e| {
+            (
+                format!("<code>{}</code>", t(&e.event_name)),
+                e.matched,
+                e.fires,
+            )
+        }),
+    );
+    top_table(
+        o,
+        "Source IP",
+        d.top_source_ips.iter().map(|e| {
+            (
+                format!("<code>{}</code>", t(&e.source_ip)),
+                e.matched,
+                e.fires,
+            )
+        }),
+    );
+    o.push_str("</div></div>\n");
     if !d.exclusions.is_empty() {
         o.push_str("<table><thead><tr><th>Exclusion clause</th><th class=\"n\">Events removed</th></tr></thead><tbody>");
         for e in &d.exclusions {
