@@ -1243,6 +1243,13 @@ impl Gen<'_, '_> {
         let browser = "Mozilla/5.0 (X11; Linux x86_64; rv:123.0) Gecko/20100101 Firefox/123.0";
         let acct = self.cfg.account.clone();
         let compromised = Who::Role("ops-admin", "ops-admin-session", None);
+        // Most incident steps: the compromised role calling from the attacker's host.
+        let by_attacker = |source: &'static str, name: &'static str| {
+            let mut c = Call::new(compromised, source, name);
+            c.ip = attacker_ip;
+            c.agent = bad_agent;
+            c
+        };
         let mut push = |g: &mut Self, t: i64, mut call: Call<'_>| {
             call.label = Some(Label::Malicious);
             if call.region == 0 {
@@ -1312,14 +1319,10 @@ impl Gen<'_, '_> {
             IncidentKind::GuardDutyDisabled => {
                 let detector = stable_id("guardduty-detector", 32, HEX);
                 let req = format!(r#"{{"detectorId":"{detector}"}}"#);
-                let mut c = Call::new(compromised, "guardduty.amazonaws.com", "ListDetectors");
-                c.ip = attacker_ip;
-                c.agent = bad_agent;
+                let mut c = by_attacker("guardduty.amazonaws.com", "ListDetectors");
                 c.read_only = true;
                 push(self, t0, c);
-                let mut c = Call::new(compromised, "guardduty.amazonaws.com", "DeleteDetector");
-                c.ip = attacker_ip;
-                c.agent = bad_agent;
+                let mut c = by_attacker("guardduty.amazonaws.com", "DeleteDetector");
                 c.request = &req;
                 push(self, t0 + 9, c);
             }
@@ -1328,9 +1331,7 @@ impl Gen<'_, '_> {
                     r#"{{"name":"arn:aws:cloudtrail:{}:{acct}:trail/org-trail"}}"#,
                     self.cfg.regions[0]
                 );
-                let mut c = Call::new(compromised, "cloudtrail.amazonaws.com", "StopLogging");
-                c.ip = attacker_ip;
-                c.agent = bad_agent;
+                let mut c = by_attacker("cloudtrail.amazonaws.com", "StopLogging");
                 c.request = &req;
                 push(self, t0, c);
             }
@@ -1343,24 +1344,12 @@ impl Gen<'_, '_> {
                     self.cfg.regions[0],
                     format_event_time(t0)
                 );
-                let mut c = Call::new(
-                    compromised,
-                    "lambda.amazonaws.com",
-                    "CreateFunctionUrlConfig",
-                );
-                c.ip = attacker_ip;
-                c.agent = bad_agent;
+                let mut c = by_attacker("lambda.amazonaws.com", "CreateFunctionUrlConfig");
                 c.request = req;
                 c.response = &resp;
                 push(self, t0, c);
                 let perm = r#"{"functionName":"webhook-relay","statementId":"FunctionURLAllowPublicAccess","action":"lambda:InvokeFunctionUrl","principal":"*","functionUrlAuthType":"NONE"}"#;
-                let mut c = Call::new(
-                    compromised,
-                    "lambda.amazonaws.com",
-                    "AddPermission20150331v2",
-                );
-                c.ip = attacker_ip;
-                c.agent = bad_agent;
+                let mut c = by_attacker("lambda.amazonaws.com", "AddPermission20150331v2");
                 c.request = perm;
                 push(self, t0 + 4, c);
             }
@@ -1383,9 +1372,7 @@ impl Gen<'_, '_> {
             IncidentKind::KmsKeyDeletion => {
                 let key = stable_uuid("kms-app-key");
                 let req = format!(r#"{{"keyId":"{key}"}}"#);
-                let mut c = Call::new(compromised, "kms.amazonaws.com", "DisableKey");
-                c.ip = attacker_ip;
-                c.agent = bad_agent;
+                let mut c = by_attacker("kms.amazonaws.com", "DisableKey");
                 c.request = &req;
                 push(self, t0, c);
                 let req = format!(r#"{{"keyId":"{key}","pendingWindowInDays":7}}"#);
@@ -1394,9 +1381,7 @@ impl Gen<'_, '_> {
                     self.cfg.regions[0],
                     format_event_time(t0 + 7 * DAY)
                 );
-                let mut c = Call::new(compromised, "kms.amazonaws.com", "ScheduleKeyDeletion");
-                c.ip = attacker_ip;
-                c.agent = bad_agent;
+                let mut c = by_attacker("kms.amazonaws.com", "ScheduleKeyDeletion");
                 c.request = &req;
                 c.response = &resp;
                 push(self, t0 + 6, c);
@@ -1408,50 +1393,28 @@ impl Gen<'_, '_> {
                     ("CreateAccessKey", r#"{"userName":"support-sync"}"#.to_string()),
                 ];
                 for (i, (name, req)) in steps.iter().enumerate() {
-                    let mut c = Call::new(compromised, "iam.amazonaws.com", name);
-                    c.ip = attacker_ip;
-                    c.agent = bad_agent;
+                    let mut c = by_attacker("iam.amazonaws.com", name);
                     c.request = req;
                     push(self, t0 + 7 * i as i64, c);
                 }
             }
             IncidentKind::S3BucketMadePublic => {
                 let pab = r#"{"publicAccessBlock":"","bucketName":"acme-data-lake-raw","PublicAccessBlockConfiguration":{"xmlns":"http://s3.amazonaws.com/doc/2006-03-01/","RestrictPublicBuckets":false,"BlockPublicPolicy":false,"BlockPublicAcls":false,"IgnorePublicAcls":false},"Host":"acme-data-lake-raw.s3.amazonaws.com"}"#;
-                let mut c = Call::new(
-                    compromised,
-                    "s3.amazonaws.com",
-                    "PutBucketPublicAccessBlock",
-                );
-                c.ip = attacker_ip;
-                c.agent = bad_agent;
+                let mut c = by_attacker("s3.amazonaws.com", "PutBucketPublicAccessBlock");
                 c.request = pab;
                 push(self, t0, c);
                 let policy = r#"{"bucketPolicy":{"Version":"2012-10-17","Statement":[{"Sid":"Public","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::acme-data-lake-raw/*"}]},"bucketName":"acme-data-lake-raw","Host":"acme-data-lake-raw.s3.amazonaws.com","policy":""}"#;
-                let mut c = Call::new(compromised, "s3.amazonaws.com", "PutBucketPolicy");
-                c.ip = attacker_ip;
-                c.agent = bad_agent;
+                let mut c = by_attacker("s3.amazonaws.com", "PutBucketPolicy");
                 c.request = policy;
                 push(self, t0 + 5, c);
             }
             IncidentKind::SecurityHubDisabled => {
-                let mut c = Call::new(
-                    compromised,
-                    "securityhub.amazonaws.com",
-                    "DisableSecurityHub",
-                );
-                c.ip = attacker_ip;
-                c.agent = bad_agent;
+                let mut c = by_attacker("securityhub.amazonaws.com", "DisableSecurityHub");
                 c.request = "{}";
                 push(self, t0, c);
             }
             IncidentKind::ConfigRecorderStopped => {
-                let mut c = Call::new(
-                    compromised,
-                    "config.amazonaws.com",
-                    "StopConfigurationRecorder",
-                );
-                c.ip = attacker_ip;
-                c.agent = bad_agent;
+                let mut c = by_attacker("config.amazonaws.com", "StopConfigurationRecorder");
                 c.request = r#"{"configurationRecorderName":"default"}"#;
                 push(self, t0, c);
             }
