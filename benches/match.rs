@@ -96,10 +96,7 @@ fn matching(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .sample_size(10)
-        .warm_up_time(std::time::Duration::from_millis(500))
-        .measurement_time(std::time::Duration::from_secs(2));
+    config = common::criterion(std::time::Duration::from_secs(2));
     targets = matching
 }
 criterion_main!(benches);

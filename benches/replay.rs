@@ -92,10 +92,7 @@ fn replay(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .sample_size(10)
-        .warm_up_time(std::time::Duration::from_millis(500))
-        .measurement_time(std::time::Duration::from_secs(3));
+    config = common::criterion(std::time::Duration::from_secs(3));
     targets = replay
 }
 criterion_main!(benches);

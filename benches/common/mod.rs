@@ -2,6 +2,9 @@
 
 #![allow(dead_code)]
 
+use std::time::Duration;
+
+use criterion::Criterion;
 use cwfilter::trail::reader::{read_from, Item, ReadOptions};
 use cwfilter::trail::synth::{generate_slot, plan_incidents, SynthConfig};
 
@@ -31,4 +34,13 @@ pub fn json_lines(objects: &[Vec<u8>]) -> String {
         });
     }
     out
+}
+
+/// Criterion settings for the benches over the generated trail: each iteration reads about
+/// 12 MB, so few samples and a short warm-up; `measurement` is the time per benchmark.
+pub fn criterion(measurement: Duration) -> Criterion {
+    Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(measurement)
 }
