@@ -2,18 +2,17 @@
 //! corpus and in the detector patterns, the nodes `cwfilter::eval::select` finds on the corpus
 //! events are exactly the nodes jsonpath-rust finds for the equivalent JSONPath (RFC 9535):
 //! absent = no nodes, `[*]` / `.*` = every child. Events are the JSON events of
-//! corpus/conformance/*.jsonl plus, when present, the shared CloudTrail corpus.
+//! corpus/conformance/*.jsonl plus the bundled trail (corpus/trail), all in the repository.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use cwfilter::eval::select;
 use cwfilter::syntax::ast::{Ast, Expr, Selector, Step};
+use cwfilter::trail::{discover, read_input, Item, ReadOptions};
 use jsonpath_rust::parser::parse_json_path;
 use jsonpath_rust::query::js_path_process;
 use serde_json::Value;
-
-const SHARED: &str = "/work/shared";
 
 /// The RFC 9535 JSONPath for one of our selectors.
 fn to_jsonpath(s: &Selector) -> String {
@@ -56,24 +55,6 @@ fn selectors_of(pattern: &str, out: &mut BTreeMap<String, Selector>) {
     }
 }
 
-/// Every string under a key named `pattern`, `security_hub_pattern` or `filter_pattern`.
-fn yaml_patterns(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                match (k.as_str(), x) {
-                    ("pattern" | "security_hub_pattern" | "filter_pattern", Value::String(s)) => {
-                        out.push(s.clone())
-                    }
-                    _ => yaml_patterns(x, out),
-                }
-            }
-        }
-        Value::Array(a) => a.iter().for_each(|x| yaml_patterns(x, out)),
-        _ => {}
-    }
-}
-
 fn corpus_cases() -> Vec<Value> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/conformance");
     let mut out = Vec::new();
@@ -109,35 +90,32 @@ fn resolver_agrees_with_jsonpath_rust() {
         }
     }
     let from_corpus = selectors.len();
-    for name in ["cis-cloudwatch.yaml", "upstream-detectors.yaml"] {
-        let Ok(text) = std::fs::read_to_string(Path::new(SHARED).join("detectors").join(name))
-        else {
-            continue;
-        };
-        let yaml: Value = serde_saphyr::from_str(&text).expect("detector YAML parses");
-        let mut patterns = Vec::new();
-        yaml_patterns(&yaml, &mut patterns);
-        assert!(!patterns.is_empty(), "{name}: no patterns found");
-        for p in patterns {
-            assert!(
-                cwfilter::syntax::parse(&p).is_ok(),
-                "{name}: {p} does not parse"
-            );
-            selectors_of(&p, &mut selectors);
-        }
+    // The 65 detector pattern strings (upstream's 23, Security Hub's and CIS's), and the
+    // bundled trail's records: data in the repository, so the oracle never depends on what
+    // happens to be on the machine.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("tests/data/engine_detector_patterns.jsonl"))
+        .expect("detector patterns");
+    let mut detector_patterns = 0usize;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: Value = serde_json::from_str(line).expect("a JSON line");
+        let p = v["pattern"].as_str().expect("a pattern string");
+        assert!(cwfilter::syntax::parse(p).is_ok(), "{p} does not parse");
+        selectors_of(p, &mut selectors);
+        detector_patterns += 1;
     }
-    if let Ok(dir) = std::fs::read_dir(Path::new(SHARED).join("corpus/normalized")) {
-        for entry in dir {
-            let path = entry.expect("entry").path();
-            if path.extension().is_some_and(|x| x == "jsonl") {
-                let text = std::fs::read_to_string(&path).expect("readable");
-                events.extend(
-                    text.lines()
-                        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-                        .filter(Value::is_object),
-                );
+    assert!(
+        detector_patterns >= 60,
+        "only {detector_patterns} detector patterns"
+    );
+    let found = discover(&[root.join("corpus/trail")], &|_| true);
+    assert!(found.errors.is_empty(), "{:?}", found.errors);
+    for input in &found.inputs {
+        read_input(input, &ReadOptions::default(), &mut |item| {
+            if let Item::Record { text, .. } = item {
+                events.push(serde_json::from_str(text).expect("a record"));
             }
-        }
+        });
     }
     // Selectors that exercise nesting, indexes and wildcards beyond the detectors.
     for p in [
@@ -158,7 +136,7 @@ fn resolver_agrees_with_jsonpath_rust() {
         from_corpus >= 50,
         "only {from_corpus} selectors from the corpus"
     );
-    assert!(events.len() >= 100, "only {} events", events.len());
+    assert!(events.len() >= 4000, "only {} events", events.len());
 
     let mut disagreements = Vec::new();
     let mut nonempty = 0usize;
