@@ -182,17 +182,18 @@ impl Replay {
     }
 
     fn observe(&self, acc: &mut Accumulator, text: &str, matches: &MatchSet) {
+        // Every engine pattern is a current, base or baseline pattern, so an empty match set
+        // means no verdict to record: the common case, kept free of allocations.
+        if matches.is_empty() && self.config.labels.is_none() {
+            acc.observe_unmatched(&self.config, record_event_time(text));
+            return;
+        }
         let current: Vec<bool> = self.current.iter().map(|&i| matches.contains(i)).collect();
         let baseline: Vec<bool> = self.baseline.iter().map(|&i| matches.contains(i)).collect();
         let base_only =
             self.exclusions.iter().zip(&current).any(|(ex, &hit)| {
                 !hit && ex.as_ref().is_some_and(|(base, _)| matches.contains(*base))
             });
-        let any = current.iter().chain(&baseline).any(|&m| m) || base_only;
-        if !any && self.config.labels.is_none() {
-            acc.observe_unmatched(&self.config, record_event_time(text));
-            return;
-        }
         let record: Value = match serde_json::from_str(text) {
             Ok(v) => v,
             // The reader only yields JSON objects, and the engine parsed this one.
