@@ -327,7 +327,7 @@ fn pattern_text() -> impl Strategy<Value = String> {
 }
 
 fn detector_patterns() -> Vec<String> {
-    include_str!("data/engine_detector_patterns.jsonl")
+    include_str!("../data/engine_detector_patterns.jsonl")
         .lines()
         .map(|l| {
             let v: Value = serde_json::from_str(l).expect("json");

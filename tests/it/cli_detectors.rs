@@ -44,7 +44,7 @@ struct UpstreamDetector {
 }
 
 fn upstream_patterns() -> BTreeMap<String, String> {
-    serde_saphyr::from_str::<UpstreamFile>(include_str!("data/upstream-detectors.yaml"))
+    serde_saphyr::from_str::<UpstreamFile>(include_str!("../data/upstream-detectors.yaml"))
         .unwrap()
         .detectors
         .into_iter()
@@ -59,7 +59,7 @@ struct Worked {
 }
 
 fn worked(name: &str) -> String {
-    include_str!("data/upstream-worked-examples.jsonl")
+    include_str!("../data/upstream-worked-examples.jsonl")
         .lines()
         .map(|l| serde_json::from_str::<Worked>(l).unwrap())
         .find(|w| w.name.starts_with(name))

@@ -42,14 +42,14 @@ struct CisControl {
 }
 
 fn upstream_data() -> Vec<UpstreamDetector> {
-    let text = include_str!("data/upstream-detectors.yaml");
+    let text = include_str!("../data/upstream-detectors.yaml");
     serde_saphyr::from_str::<UpstreamFile>(text)
         .expect("tests/data/upstream-detectors.yaml parses")
         .detectors
 }
 
 fn cis_data() -> Vec<CisControl> {
-    let text = include_str!("data/cis-cloudwatch.yaml");
+    let text = include_str!("../data/cis-cloudwatch.yaml");
     serde_saphyr::from_str::<CisFile>(text)
         .expect("tests/data/cis-cloudwatch.yaml parses")
         .controls
@@ -406,7 +406,7 @@ struct Worked {
 /// independent re-implementation of upstream's algorithm).
 #[test]
 fn worked_examples_are_byte_identical() {
-    let text = include_str!("data/upstream-worked-examples.jsonl");
+    let text = include_str!("../data/upstream-worked-examples.jsonl");
     let mut n = 0;
     for line in text.lines() {
         let w: Worked = serde_json::from_str(line).unwrap();

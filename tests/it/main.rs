@@ -1,0 +1,31 @@
+//! The integration tests, as one test binary (one link, shared helpers); each module is one
+//! area of behaviour.
+
+mod cli_check;
+mod cli_detectors;
+mod cli_match;
+mod cli_parse;
+mod cli_replay;
+mod cli_synth;
+mod conformance;
+mod detectors_catalog;
+mod detectors_config;
+mod engine_differential;
+mod engine_props;
+mod eval_properties;
+mod exclusion_properties;
+mod fuzz_regressions;
+mod hostile;
+mod lint;
+mod lint_data;
+mod replay_core;
+mod replay_props;
+mod replay_render;
+mod selector_oracle;
+mod syntax_ast;
+mod syntax_conformance;
+mod syntax_errors;
+mod syntax_roundtrip;
+mod trail_corpus;
+mod trail_reader;
+mod trail_synth;
