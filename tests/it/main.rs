@@ -22,6 +22,7 @@ mod replay_core;
 mod replay_props;
 mod replay_render;
 mod selector_oracle;
+mod support;
 mod syntax_ast;
 mod syntax_conformance;
 mod syntax_errors;
