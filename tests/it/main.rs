@@ -4,6 +4,7 @@
 mod cli_check;
 mod cli_detectors;
 mod cli_match;
+mod cli_output;
 mod cli_parse;
 mod cli_replay;
 mod cli_synth;
