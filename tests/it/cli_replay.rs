@@ -39,7 +39,7 @@ impl TrailFiles for Dir {
             "trail/AWSLogs/{ACCT}/CloudTrail/us-east-1/{y}/{m}/{d}/{ACCT}_CloudTrail_us-east-1_{y}{m}{d}T{name}.json.gz"
         );
         let body = serde_json::to_vec(&json!({ "Records": records })).unwrap();
-        self.write(&rel, &gzip(&body))
+        self.write(&rel, gzip(&body))
     }
 
     /// A JSON Lines file, one record per line.
@@ -1309,7 +1309,7 @@ fn every_format_renders_from_the_cli_and_escapes_hostile_values() {
 
     let mut outputs = BTreeMap::new();
     for format in ["table", "json", "csv", "markdown", "html"] {
-        let out = dir.join(&format!("report.{format}"));
+        let out = dir.join(format!("report.{format}"));
         let r = run(&[
             OsStr::new("--format"),
             OsStr::new(format),
