@@ -13,7 +13,7 @@
 //! The `cwfilter` binary (src/main.rs, src/cli/) owns the command line and I/O policy.
 //!
 //! ```
-//! use cwfilter::eval::Pattern;
+//! use cwfilter::Pattern;
 //!
 //! // The "fix" that silently dropped every event without the field: in CloudWatch, `!=` on an
 //! // absent field is false, so only the NOT EXISTS guard keeps such events.
@@ -31,6 +31,8 @@
 //! assert_eq!(err.to_string(), "IS NOT is not supported at line 1 column 15");
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod conformance;
 pub mod detectors;
 pub mod engine;
@@ -39,3 +41,6 @@ pub mod replay;
 pub mod syntax;
 mod textfile;
 pub mod trail;
+
+pub use eval::{Explanation, Pattern};
+pub use syntax::ParseError;
