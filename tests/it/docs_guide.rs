@@ -11,8 +11,10 @@
 //! Beyond the guide, every `cwfilter ...` line in a `sh` block of the README and docs/ must name
 //! a real command and only flags its `--help` lists.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
+
+use crate::support::{cwfilter, TempDir};
 
 const GUIDE: &str = "docs/guide.md";
 
@@ -178,9 +180,7 @@ fn the_walkthrough_runs_as_written_and_prints_what_it_shows() {
     assert!(steps.len() >= 6, "{steps:#?}");
     assert!(steps.iter().filter(|s| !s.shown.is_empty()).count() >= 6);
 
-    let dir: PathBuf =
-        std::env::temp_dir().join(format!("cwfilter-docs-guide-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = TempDir::new("docs-guide");
     let bin = dir.join("bin");
     let work = dir.join("work");
     std::fs::create_dir_all(&bin).unwrap();
@@ -207,7 +207,6 @@ fn the_walkthrough_runs_as_written_and_prints_what_it_shows() {
             );
         }
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -292,11 +291,7 @@ fn documented_commands_use_real_subcommands_and_flags() {
             continue;
         };
         let help = helps.entry(sub.to_string()).or_insert_with(|| {
-            let out = Command::new(env!("CARGO_BIN_EXE_cwfilter"))
-                .args([sub, "--help"])
-                .stdin(Stdio::null())
-                .output()
-                .unwrap();
+            let out = cwfilter().args([sub, "--help"]).output().unwrap();
             out.status
                 .success()
                 .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
