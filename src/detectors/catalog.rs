@@ -2,7 +2,7 @@
 //!
 //! `upstream.yaml` and `securityhub.yaml` are generated mechanically from the research data
 //! (scripts/gen-catalog.py), so every pattern is byte-identical to its source; the tests in
-//! tests/catalog.rs compare them with copies of those data files.
+//! tests/it/detectors_catalog.rs compare them with copies of those data files.
 
 use std::sync::LazyLock;
 

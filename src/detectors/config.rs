@@ -156,7 +156,7 @@ fn find_block<'a>(root: &'a SNode, cx: &mut Ctx) -> Option<Option<&'a SNode>> {
             cx.error(
                 None,
                 format!("no `alerts:` block: neither a top-level `alerts:` key nor a resource with `type: {RESOURCE_TYPE}`"),
-                Some("see the README's \"Detector configuration\" section for the two accepted shapes".to_owned()),
+                Some("docs/configuration.md describes the two accepted shapes".to_owned()),
             );
             None
         }

@@ -11,7 +11,7 @@
 //!    document.
 //!
 //! The answers are those of [`Pattern::matches_message`] on the raw text, pattern by pattern;
-//! tests/engine_differential.rs checks it. See docs/engine.md.
+//! tests/it/engine_differential.rs checks it. See docs/engine.md.
 
 pub mod extract;
 pub mod prefilter;

@@ -3,7 +3,7 @@
 //! counts computed here independently (direct field checks, not cwfilter's evaluator), every
 //! report format, and determinism across thread counts and input orders.
 //!
-//! Alarm defaults (README, Detector configuration): threshold 1 (10 for unauthorizedApiCalls, kmsKeyGrants,
+//! Alarm defaults (docs/configuration.md): threshold 1 (10 for unauthorizedApiCalls, kmsKeyGrants,
 //! anonymousProbes), period 300 s, 1 of 1, notBreaching. With those, an alarm is in ALARM
 //! exactly in the 5-minute buckets whose count reaches the threshold, and a fire is the first
 //! bucket of each run of consecutive such buckets.
