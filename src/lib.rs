@@ -14,7 +14,7 @@
 //! The `cwfilter` binary (src/main.rs, src/cli/) owns the command line and I/O policy.
 //!
 //! ```
-//! use cwfilter::eval::Pattern;
+//! use cwfilter::Pattern;
 //!
 //! // The "fix" that silently dropped every event without the field: in CloudWatch, `!=` on an
 //! // absent field is false, so only the NOT EXISTS guard keeps such events.
@@ -32,6 +32,8 @@
 //! assert_eq!(err.to_string(), "IS NOT is not supported at line 1 column 15");
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod alarm;
 pub mod conformance;
 pub mod detectors;
@@ -41,3 +43,6 @@ pub mod replay;
 pub mod syntax;
 mod textfile;
 pub mod trail;
+
+pub use eval::{Explanation, Pattern};
+pub use syntax::ParseError;

@@ -1,6 +1,5 @@
 //! `cwfilter detectors`: the enabled detectors after configuration, as a table or JSON.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -53,9 +52,10 @@ pub fn run(args: Args) -> ExitCode {
         }
         Format::Table => table(&loaded.detectors),
     };
-    // A closed pipe (`| head`) is not an error worth a message.
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
-    ExitCode::SUCCESS
+    match super::output::print(&text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
 }
 
 /// A number as JSON, integral values without `.0` (thresholds are floats upstream).

@@ -4,6 +4,7 @@
 mod cli_check;
 mod cli_detectors;
 mod cli_match;
+mod cli_output;
 mod cli_parse;
 mod cli_replay;
 mod cli_synth;
@@ -25,6 +26,7 @@ mod replay_core;
 mod replay_props;
 mod replay_render;
 mod selector_oracle;
+mod support;
 mod syntax_ast;
 mod syntax_conformance;
 mod syntax_errors;
