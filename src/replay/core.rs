@@ -17,7 +17,7 @@ use serde_json::Value;
 use super::attribution::{self, bump, Actor, Interner, OTHER, OTHER_ID};
 use super::labels::{Label, Labels};
 use super::report::*;
-use crate::alarm::{evaluate, AlarmRun, AlarmSpec, Datapoints};
+use crate::alarm::{evaluate, AlarmRun, AlarmSpec, Datapoints, PeriodValues};
 use crate::trail::time::{
     format_day, format_event_time as format_timestamp, parse_event_time as parse_timestamp,
 };
@@ -738,7 +738,7 @@ fn simulate(
         .map(|(s, d)| match span {
             Some((start, end)) => evaluate(
                 &s.alarm,
-                &datapoints(&d.counts),
+                &datapoints(&s.alarm, &d.counts),
                 s.alarm.bucket_of(start),
                 s.alarm.bucket_of(end),
             ),
@@ -747,10 +747,13 @@ fn simulate(
         .collect()
 }
 
-/// The Sum datapoints of a detector's metric: each matching event publishes 1.
-fn datapoints(counts: &BTreeMap<i64, u64>) -> Datapoints {
-    // Counts are far below 2^53, so the conversion is exact.
-    counts.iter().map(|(&b, &n)| (b, n as f64)).collect()
+/// The datapoints of a detector's metric under its alarm's statistic: each matching event
+/// publishes 1 (no defaultValue, no dimensions), so a period of `n` matches holds `n` ones.
+fn datapoints(alarm: &AlarmSpec, counts: &BTreeMap<i64, u64>) -> Datapoints {
+    counts
+        .iter()
+        .filter_map(|(&b, &n)| Some((b, PeriodValues::repeated(1.0, n).statistic(alarm.statistic)?)))
+        .collect()
 }
 
 fn by_day(spec: &AlarmSpec, runs: &[AlarmRun]) -> BTreeMap<String, u64> {
