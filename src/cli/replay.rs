@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use cwfilter::detectors::{self, Detector, Profile};
 use cwfilter::replay::time::{parse_bound, Bound};
-use cwfilter::replay::{report, FileDone, Labels, Replay, Setup};
+use cwfilter::replay::{render, report, FileDone, Labels, Replay, Setup};
 use cwfilter::trail::time::s3_key_in_window;
 use cwfilter::trail::{discover, Input, ReadOptions};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -188,7 +188,7 @@ fn replay(args: Args) -> Result<ExitCode, String> {
             None => eprintln!("cwfilter: {}: {}", e.path, e.message),
         }
     }
-    let text = report::render(&report, args.format.into());
+    let text = render::render(&report, args.format.into());
     match &args.output {
         Some(path) => std::fs::write(path, text)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
