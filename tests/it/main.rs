@@ -22,6 +22,7 @@ mod fuzz_regressions;
 mod hostile;
 mod lint;
 mod lint_data;
+mod real_world;
 mod replay_core;
 mod replay_props;
 mod replay_render;
