@@ -5,9 +5,10 @@
 //! Layers, bottom up:
 //! - [`syntax`]: the language (AST, parser, printer, errors). Knows nothing of events.
 //! - [`eval`]: matching events with AWS's semantics. Never sees nom.
+//! - [`alarm`]: the CloudWatch alarm model (settings and M-of-N evaluation over datapoints).
 //! - [`detectors`]: the detector catalog, configuration and exclusion compiler.
 //! - [`trail`]: reading CloudTrail in its many shapes, and generating synthetic trails.
-//! - [`replay`]: the alarm model and reports.
+//! - [`replay`]: simulating the detectors' alarms over recorded CloudTrail, and its reports.
 //! - [`conformance`]: running JSON Lines conformance cases (`cwfilter check`, `cargo test`).
 //!
 //! The `cwfilter` binary (src/main.rs, src/cli/) owns the command line and I/O policy.
@@ -33,6 +34,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod alarm;
 pub mod conformance;
 pub mod detectors;
 pub mod engine;

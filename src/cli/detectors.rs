@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use cwfilter::detectors::{Detector, Profile};
-use cwfilter::replay::alarm::TreatMissingData;
 use serde_json::{json, Value};
 
 #[derive(clap::Args)]
@@ -70,15 +69,6 @@ fn number(n: f64) -> Value {
     }
 }
 
-fn treat_missing(t: TreatMissingData) -> &'static str {
-    match t {
-        TreatMissingData::NotBreaching => "notBreaching",
-        TreatMissingData::Breaching => "breaching",
-        TreatMissingData::Ignore => "ignore",
-        TreatMissingData::Missing => "missing",
-    }
-}
-
 pub(crate) fn to_json(d: &Detector) -> Value {
     let exclusions: Vec<Value> = d
         .exclusions
@@ -92,24 +82,22 @@ pub(crate) fn to_json(d: &Detector) -> Value {
             })
         })
         .collect();
-    json!({
-        "key": d.key,
-        "metricName": d.metric_name,
-        "description": d.description,
-        "cisControl": d.cis_control,
-        "pattern": d.pattern,
-        "basePattern": d.base_pattern,
-        "length": d.pattern_len(),
-        "threshold": number(d.alarm.threshold),
-        "period": d.alarm.period,
-        "evaluationPeriods": d.alarm.evaluation_periods,
-        "datapointsToAlarm": d.alarm.datapoints_to_alarm,
-        "statistic": "Sum",
-        "comparisonOperator": "GreaterThanOrEqualToThreshold",
-        "treatMissingData": treat_missing(d.alarm.treat_missing_data),
-        "exclusions": exclusions,
-        "custom": d.custom,
-    })
+    let mut object = serde_json::Map::new();
+    object.insert("key".into(), json!(d.key));
+    object.insert("metricName".into(), json!(d.metric_name));
+    object.insert("description".into(), json!(d.description));
+    object.insert("cisControl".into(), json!(d.cis_control));
+    object.insert("pattern".into(), json!(d.pattern));
+    object.insert("basePattern".into(), json!(d.base_pattern));
+    object.insert("length".into(), json!(d.pattern_len()));
+    // The alarm settings flat, serialized as the replay report's `alarm` object is (a struct
+    // of numbers and names always serializes to an object).
+    if let Ok(Value::Object(alarm)) = serde_json::to_value(&d.alarm) {
+        object.extend(alarm);
+    }
+    object.insert("exclusions".into(), Value::Array(exclusions));
+    object.insert("custom".into(), json!(d.custom));
+    Value::Object(object)
 }
 
 fn table(detectors: &[Detector]) -> String {

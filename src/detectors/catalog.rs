@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use serde::Deserialize;
 
 use super::Profile;
-use crate::replay::alarm::TreatMissingData;
+use crate::alarm::{ComparisonOperator, Statistic, TreatMissingData};
 
 /// One built-in detector with its defaults.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -31,20 +31,9 @@ pub struct CatalogEntry {
     pub evaluation_periods: u32,
     /// Always `Sum`: each matching event adds 1 to the metric.
     pub statistic: Statistic,
+    /// Always `GreaterThanOrEqualToThreshold`.
     pub comparison_operator: ComparisonOperator,
     pub treat_missing_data: TreatMissingData,
-}
-
-/// The alarm statistic; upstream uses only `Sum`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-pub enum Statistic {
-    Sum,
-}
-
-/// The alarm comparison; upstream uses only `GreaterThanOrEqualToThreshold`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-pub enum ComparisonOperator {
-    GreaterThanOrEqualToThreshold,
 }
 
 #[derive(Deserialize)]

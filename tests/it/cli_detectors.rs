@@ -89,7 +89,7 @@ fn json_objects_carry_the_contract_fields_sorted_by_key() {
         assert_eq!(d["length"], upstream[key].len());
     }
     let ua = &by_key(&array)["unauthorizedApiCalls"];
-    assert_eq!(ua["threshold"], 10);
+    assert_eq!(ua["threshold"], 10.0);
     assert_eq!(ua["period"], 300);
     assert_eq!(ua["cisControl"], "CloudWatch.2");
 }

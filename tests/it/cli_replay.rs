@@ -676,8 +676,8 @@ fn m_of_n_alarm_from_a_custom_detector() {
         .collect();
     assert_eq!(keys, ["probeAlarm"]);
     let d = det(&r, "probeAlarm");
-    assert_eq!(d["alarm"]["evaluation_periods"], 3);
-    assert_eq!(d["alarm"]["datapoints_to_alarm"], 2);
+    assert_eq!(d["alarm"]["evaluationPeriods"], 3);
+    assert_eq!(d["alarm"]["datapointsToAlarm"], 2);
     assert_eq!(
         (d["matched"].as_u64(), d["fires"].as_u64()),
         (Some(5), Some(2))
