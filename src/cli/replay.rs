@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use cwfilter::detectors::{Detector, Profile};
 use cwfilter::replay::time::Bound;
-use cwfilter::replay::{report, FileDone, Labels, Replay, Setup};
+use cwfilter::replay::{render, report, FileDone, Labels, Replay, Setup};
 use cwfilter::trail::time::s3_key_in_window;
 use cwfilter::trail::{discover, Input, ReadOptions};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -271,7 +271,7 @@ fn replay(args: Args) -> Result<ExitCode, String> {
             );
         }
     }
-    let text = report::render(&report, args.format.into());
+    let text = render::render(&report, args.format.into());
     if let Err(code) = destination.write(&text) {
         return Ok(code);
     }
