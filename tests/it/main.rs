@@ -26,6 +26,7 @@ mod lint_data;
 mod replay_core;
 mod replay_props;
 mod replay_render;
+mod repo_paths;
 mod selector_oracle;
 mod support;
 mod syntax_ast;
