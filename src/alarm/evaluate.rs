@@ -112,7 +112,10 @@ impl Window {
 
     fn decide(&self, spec: &AlarmSpec, current: AlarmState) -> AlarmState {
         let n = u64::from(spec.evaluation_periods.max(1));
-        let m = u64::from(spec.datapoints_to_alarm.clamp(1, spec.evaluation_periods.max(1)));
+        let m = u64::from(
+            spec.datapoints_to_alarm
+                .clamp(1, spec.evaluation_periods.max(1)),
+        );
         let missing = n.saturating_sub(self.present);
         let not_breaching = self.present - self.breaching;
         // What `missing` and `ignore` do when the present datapoints cannot decide.

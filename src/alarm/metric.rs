@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use super::evaluate::Datapoints;
-use crate::eval::{Event, MetricTransformation, MetricValue, Pattern};
 use super::spec::Statistic;
+use crate::eval::{Event, MetricTransformation, MetricValue, Pattern};
 
 /// A metric's dimensions: name -> value. Empty for a metric published without dimensions.
 pub type Dimensions = BTreeMap<String, String>;
@@ -69,7 +69,12 @@ impl PeriodValues {
         if count == 0 {
             return None;
         }
-        let sum = || self.values.iter().map(|(v, &n)| v.0 * n as f64).sum::<f64>();
+        let sum = || {
+            self.values
+                .iter()
+                .map(|(v, &n)| v.0 * n as f64)
+                .sum::<f64>()
+        };
         let min = self.values.keys().next()?.0;
         let max = self.values.keys().next_back()?.0;
         Some(match statistic {

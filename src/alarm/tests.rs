@@ -187,5 +187,8 @@ fn replay_counts_under_each_statistic() {
     assert_eq!(p.statistic(Statistic::SampleCount), Some(7.0));
     assert_eq!(p.statistic(Statistic::Average), Some(1.0));
     assert_eq!(p.statistic(Statistic::Percentile(9900)), Some(1.0));
-    assert_eq!(PeriodValues::repeated(1.0, 0).statistic(Statistic::Sum), None);
+    assert_eq!(
+        PeriodValues::repeated(1.0, 0).statistic(Statistic::Sum),
+        None
+    );
 }

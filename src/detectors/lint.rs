@@ -11,6 +11,7 @@
 //! | CW005 | `excludeUserNames` on a detector that matches assumed roles (no `userName`) |
 //! | CW006 | an exclusion clause that removed nothing over a trail ([`super::lint_data`]) |
 //! | CW007 | an `eventName` that never occurs in a trail while a near variant does ([`super::lint_data`]) |
+//! | CW008 | a regex whose `{...}` is literal although it looks like a grouping or repetition (spec A29) |
 //!
 //! A pattern over the 1024-character limit is not a lint: the config loader and the parser
 //! reject it.
@@ -33,10 +34,11 @@ pub enum LintId {
     UserNameOnAssumedRoles,
     ExclusionRemovedNothing,
     EventNameVariant,
+    LiteralRegexBrace,
 }
 
 impl LintId {
-    pub const ALL: [LintId; 7] = [
+    pub const ALL: [LintId; 8] = [
         LintId::UnguardedNotEqual,
         LintId::MidValueWildcard,
         LintId::NearLengthLimit,
@@ -44,6 +46,7 @@ impl LintId {
         LintId::UserNameOnAssumedRoles,
         LintId::ExclusionRemovedNothing,
         LintId::EventNameVariant,
+        LintId::LiteralRegexBrace,
     ];
 
     /// The stable code (`CW001`...).
@@ -56,6 +59,7 @@ impl LintId {
             LintId::UserNameOnAssumedRoles => "CW005",
             LintId::ExclusionRemovedNothing => "CW006",
             LintId::EventNameVariant => "CW007",
+            LintId::LiteralRegexBrace => "CW008",
         }
     }
 
@@ -69,6 +73,7 @@ impl LintId {
             LintId::UserNameOnAssumedRoles => "username-on-assumed-roles",
             LintId::ExclusionRemovedNothing => "exclusion-removed-nothing",
             LintId::EventNameVariant => "event-name-variant",
+            LintId::LiteralRegexBrace => "literal-regex-brace",
         }
     }
 }
@@ -235,6 +240,15 @@ fn lint_ast(detector: Option<&str>, pattern: &str, ast: &Ast) -> Vec<Finding> {
                     others.into_iter().collect::<Vec<_>>().join(", ")
                 ),
                 format!("AND the eventName conditions with `{scope}`"),
+            ));
+        }
+    }
+    for re in ast.regexes() {
+        if let Some(fix) = syntax::dialect::literal_brace_fix(&re.source) {
+            out.push(finding(
+                LintId::LiteralRegexBrace,
+                format!("the braces in %{}% are literal characters (no `{{n,m}}` repetition begins there), so it only matches text containing them", re.source),
+                format!("if they were meant as a grouping or repetition, write %{fix}%"),
             ));
         }
     }

@@ -203,3 +203,20 @@ fn exit_codes() {
         .unwrap()
         .contains("no-such-trail.json"));
 }
+
+/// CW008 (#11): the deployed VPC flow-log pattern's `{172\.16\.}` is a literal brace group,
+/// so the regex only matches text containing braces; the fix anchors the intended prefix.
+#[test]
+fn literal_regex_braces_are_flagged_with_the_likely_intent() {
+    let pattern = r"[version, accountId, interfaceId, srcAddr=%{172\.16\.}.*?%, dstAddr, ...]";
+    let findings = lint_pattern(pattern).unwrap();
+    let f = findings
+        .iter()
+        .find(|f| f.id == LintId::LiteralRegexBrace)
+        .unwrap_or_else(|| panic!("{findings:?}"));
+    assert_eq!(f.id.code(), "CW008");
+    assert!(f.fix.contains(r"%^172\.16\.%"), "{}", f.fix);
+    assert!(ids(r"{ $.a = %{x}% }").contains(&"CW008"));
+    assert!(!ids(r"[a, b = %^172\.16\.%]").contains(&"CW008"));
+    assert!(!ids(r"%a{2,3}\{x\}%").contains(&"CW008"));
+}

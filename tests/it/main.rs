@@ -3,6 +3,7 @@
 
 mod cli_check;
 mod cli_detectors;
+mod cli_ergonomics;
 mod cli_match;
 mod cli_output;
 mod cli_parse;
@@ -22,9 +23,11 @@ mod fuzz_regressions;
 mod hostile;
 mod lint;
 mod lint_data;
+mod real_world;
 mod replay_core;
 mod replay_props;
 mod replay_render;
+mod repo_paths;
 mod selector_oracle;
 mod support;
 mod syntax_ast;
