@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 mod check;
 mod detectors;
+mod input;
 mod lint;
 mod match_cmd;
 mod output;

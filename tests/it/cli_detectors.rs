@@ -235,7 +235,7 @@ fn config_warnings_go_to_stderr_and_exit_0() {
     ]);
     assert_eq!(out.status.code(), Some(0));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.starts_with("warning: "), "{err}");
+    assert!(err.starts_with("cwfilter: warning: "), "{err}");
     assert!(
         err.contains("warn.yaml:4:5: override for `naclChanges` has no effect"),
         "{err}"

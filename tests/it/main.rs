@@ -3,6 +3,7 @@
 
 mod cli_check;
 mod cli_detectors;
+mod cli_ergonomics;
 mod cli_match;
 mod cli_output;
 mod cli_parse;
