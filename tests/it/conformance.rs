@@ -162,7 +162,11 @@ fn corpus_copies_are_byte_identical_to_shared() {
         let original = std::fs::read(&original_path)
             .unwrap_or_else(|e| panic!("{}: {e}", original_path.display()));
         let ours = std::fs::read(corpus_dir().join(name)).expect("copied corpus file");
-        assert!(ours == original, "{name} differs from {}", original_path.display());
+        assert!(
+            ours == original,
+            "{name} differs from {}",
+            original_path.display()
+        );
     }
 }
 
