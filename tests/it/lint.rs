@@ -61,6 +61,29 @@ fn cw001_unguarded_not_equal_on_an_optional_field() {
     );
 }
 
+/// Issue 10 bug 6: the guard and the `!=` were compared as printed text, and `$.['a.b']`
+/// (one field named `a.b`) printed as `$.a.b` (field `b` inside `a`), so a guard on the one
+/// silenced the finding on the other. Selectors are now compared as values.
+#[test]
+fn cw001_a_guard_on_a_dotted_field_name_does_not_guard_the_nested_path() {
+    assert_eq!(
+        ids(r#"{ (($.['a.b'] NOT EXISTS) || ($.a.b != "x")) }"#),
+        ["CW001"]
+    );
+    assert_eq!(
+        ids(r#"{ (($.a.b NOT EXISTS) || ($.['a.b'] != "x")) }"#),
+        ["CW001"]
+    );
+    // The finding names the field as written, so the suggested guard is the right one.
+    let f = &lint_pattern(r#"{ (($.a.b NOT EXISTS) || ($.['a.b'] != "x")) }"#).unwrap()[0];
+    assert!(f.fix.contains("$.['a.b'] NOT EXISTS"), "{}", f.fix);
+    // The same field in both spellings is guarded.
+    assert!(ids(r#"{ (($.['a'].b NOT EXISTS) || ($.a.b != "x")) }"#).is_empty());
+    assert!(ids(r#"{ (($.a.b NOT EXISTS) || ($.a.b != "x")) }"#).is_empty());
+    // Always-present fields are recognised by value, however spelled.
+    assert!(ids(r#"{ $.['eventType'] != "AwsServiceEvent" }"#).is_empty());
+}
+
 #[test]
 fn cw001_fires_on_upstreams_mfa_detector_only() {
     let all = cwfilter::detectors::load(None, Profile::Upstream).unwrap();

@@ -7,10 +7,7 @@ use std::process::Command;
 
 /// Files known to still hold such a path, each with the work that removes it. The test fails
 /// when one no longer does, so that its entry is deleted with the fix.
-const PENDING: &[(&str, &str)] = &[(
-    "tests/it/conformance.rs",
-    "#10 bug 9: the conformance copy check falls back to the research tree's machine path",
-)];
+const PENDING: &[(&str, &str)] = &[];
 
 #[test]
 fn no_tracked_file_holds_an_absolute_machine_path() {
