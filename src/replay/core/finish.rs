@@ -89,8 +89,8 @@ impl Accumulator {
 
     /// Step 1: the alarms' runs over the window, and which fires were true.
     fn simulate<'a>(&self, cfg: &'a ReplayConfig) -> Simulation<'a> {
-        let start = cfg.since.or(self.min_time);
-        let end = cfg.until.or(self.max_time);
+        let start = cfg.window.since.or(self.min_time);
+        let end = cfg.window.until.or(self.max_time);
         let span = start.zip(end).filter(|(s, e)| s <= e);
         let baseline_specs = cfg.baseline.as_deref().unwrap_or(&[]);
         let current = simulate_alarms(&cfg.detectors, &self.current, span);
