@@ -8,11 +8,11 @@ use serde_json::{json, Value};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// YAML config: a top-level `alerts:` block or a simple-container server.yaml (`-`
-    /// reads stdin).
-    /// Without it, every detector of the profile is enabled with its defaults.
+    /// A config file (repeatable; `-` reads stdin), its kind detected from its content:
+    /// simple-container YAML, `aws logs describe-metric-filters` or `aws cloudwatch
+    /// describe-alarms` JSON. Without one, every detector of the profile with its defaults.
     #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub config: Vec<PathBuf>,
     /// Built-in catalog: `upstream` (simple-container's 23) or `securityhub` (CloudWatch.1-14).
     #[arg(long, value_name = "NAME", default_value = "upstream")]
     pub profile: Profile,
@@ -28,7 +28,7 @@ pub enum Format {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let loaded = match super::input::load_detectors(args.config.as_deref(), args.profile) {
+    let loaded = match super::input::load_detectors(&args.config, args.profile) {
         Ok(loaded) => loaded,
         Err(e) => {
             for d in &e.errors {
@@ -40,7 +40,7 @@ pub fn run(args: Args) -> ExitCode {
     for w in &loaded.warnings {
         eprintln!("cwfilter: warning: {w}");
     }
-    super::input::warn_if_none(&loaded, args.config.as_deref());
+    super::input::warn_if_none(&loaded, &args.config);
     let text = match args.format {
         Format::Json => {
             let array: Vec<Value> = loaded.detectors.iter().map(to_json).collect();
@@ -97,6 +97,22 @@ pub(crate) fn to_json(d: &Detector) -> Value {
     }
     object.insert("exclusions".into(), Value::Array(exclusions));
     object.insert("custom".into(), json!(d.custom));
+    // The metric filter as deployed (catalog detectors: namespace "", metricValue "1").
+    let m = &d.metric;
+    object.insert("metricNamespace".into(), json!(m.namespace));
+    object.insert("metricValue".into(), json!(m.value));
+    object.insert("defaultValue".into(), json!(m.default_value));
+    object.insert("dimensions".into(), json!(m.dimensions));
+    object.insert("alarmDimensions".into(), json!(m.alarm_dimensions));
+    object.insert("logGroupName".into(), json!(m.log_group));
+    object.insert("alarmName".into(), json!(d.alarm_name));
+    object.insert(
+        "source".into(),
+        match &d.source {
+            Some(s) => json!({"file": s.file, "resource": s.resource}),
+            None => Value::Null,
+        },
+    );
     Value::Object(object)
 }
 
@@ -127,7 +143,10 @@ fn table(detectors: &[Detector]) -> String {
                 ),
                 d.pattern_len().to_string(),
                 d.exclusions.len().to_string(),
-                d.description.clone(),
+                // A deployed detector names where it comes from (its description is in JSON).
+                d.source
+                    .as_ref()
+                    .map_or_else(|| d.description.clone(), ToString::to_string),
             ]
         })
         .collect();

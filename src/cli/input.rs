@@ -44,28 +44,40 @@ pub fn label(path: &Path) -> String {
     }
 }
 
-/// Loads the detectors of a configuration (`-` reads it from stdin).
+/// Loads the detectors of the `--config` files, each of any kind (`-` reads stdin); without
+/// one, the profile's defaults. A file that cannot be read fails the whole set.
 pub fn load_detectors(
-    config: Option<&Path>,
+    configs: &[PathBuf],
     profile: Profile,
 ) -> Result<Loaded, detectors::ConfigError> {
-    match config {
-        Some(path) if is_dash(path) => {
-            let mut text = String::new();
-            if let Err(e) = io::stdin().read_to_string(&mut text) {
-                return Err(detectors::ConfigError {
-                    errors: vec![detectors::Diagnostic {
-                        file: "<stdin>".to_owned(),
-                        position: None,
-                        message: format!("cannot read config: {e}"),
-                        help: None,
-                    }],
-                });
-            }
-            detectors::load_str(&text, "<stdin>", profile)
+    if let [path] = configs {
+        if !is_dash(path) {
+            // One file: the library's reader, which reports invalid UTF-8 with its position.
+            return detectors::load(Some(path), profile);
         }
-        _ => detectors::load(config, profile),
     }
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for path in configs {
+        match read_text(path) {
+            Ok(text) => files.push((label(path), text)),
+            Err(e) => errors.push(detectors::Diagnostic {
+                file: label(path),
+                position: None,
+                message: format!("cannot read config: {e}"),
+                help: None,
+            }),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(detectors::ConfigError { errors });
+    }
+    detectors::load_files(&files, profile)
+}
+
+/// The `--config` files for [`one_stdin`]: `Some("-")` when one of them is stdin.
+pub fn configs_stdin(configs: &[PathBuf]) -> Option<&Path> {
+    configs.iter().any(|p| is_dash(p)).then(|| Path::new("-"))
 }
 
 /// Checks that at most one of the named inputs is `-` (stdin can be read once).
@@ -180,9 +192,22 @@ pub fn pattern_text(inline: Option<&str>, file: Option<&Path>) -> Result<String,
 }
 
 /// A configuration that enables no detector is legal but checks nothing: say so.
-pub fn warn_if_none(loaded: &Loaded, config: Option<&Path>) {
+pub fn warn_if_none(loaded: &Loaded, configs: &[PathBuf]) {
     if loaded.detectors.is_empty() {
-        let file = config.map_or_else(|| "the defaults".to_owned(), label);
+        let file = configs_label(configs);
         eprintln!("cwfilter: warning: {file}: enables no detector");
+    }
+}
+
+/// How messages name the `--config` files: `the defaults` without one.
+pub fn configs_label(configs: &[PathBuf]) -> String {
+    if configs.is_empty() {
+        "the defaults".to_owned()
+    } else {
+        configs
+            .iter()
+            .map(|p| label(p))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }

@@ -21,10 +21,10 @@ use cwfilter::trail::{discover, read_input, Input, Item, ReadOptions};
     cwfilter lint --pattern '{ $.eventName = \"ConsoleLogin\" }' trail.json.gz\n\n\
 Exit status: 0 without warnings, 1 with warnings, 2 on an invalid config or pattern or an unreadable trail.")]
 pub struct Args {
-    /// Lint the detectors this YAML config enables (`-` reads stdin; default: every detector
-    /// of the profile).
+    /// Lint the detectors these config files define (repeatable, any kind `detectors`
+    /// accepts; `-` reads stdin; default: every detector of the profile).
     #[arg(long, value_name = "FILE", conflicts_with = "pattern")]
-    pub config: Option<PathBuf>,
+    pub config: Vec<PathBuf>,
     /// Lint one filter pattern instead of detectors.
     #[arg(long, value_name = "PATTERN", conflicts_with = "pattern_file")]
     pub pattern: Option<String>,
@@ -78,7 +78,7 @@ pub fn run(args: Args) -> ExitCode {
         // The pattern parsed above, so this cannot fail; an error would still be reported.
         TrailLint::for_pattern(&pattern).map_err(|e| ("pattern".to_owned(), e))
     } else {
-        let loaded = match super::input::load_detectors(args.config.as_deref(), args.profile) {
+        let loaded = match super::input::load_detectors(&args.config, args.profile) {
             Ok(loaded) => loaded,
             Err(e) => {
                 for d in &e.errors {
@@ -87,7 +87,7 @@ pub fn run(args: Args) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        super::input::warn_if_none(&loaded, args.config.as_deref());
+        super::input::warn_if_none(&loaded, &args.config);
         config_warnings = loaded.warnings.iter().map(ToString::to_string).collect();
         for d in &loaded.detectors {
             match lint::lint_detector(d) {

@@ -50,9 +50,10 @@ pub struct Args {
     /// then a PATH.
     #[arg(long, value_name = "KEY")]
     detector: Option<String>,
-    /// With --detector: the YAML config (`-` reads stdin).
+    /// With --detector: the config files (repeatable, any kind `detectors` accepts; `-` reads
+    /// stdin).
     #[arg(long, value_name = "FILE", requires = "detector")]
-    config: Option<PathBuf>,
+    config: Vec<PathBuf>,
     /// With --detector: the built-in catalog, `upstream` or `securityhub`.
     #[arg(long, value_name = "NAME", default_value = "upstream")]
     profile: Profile,
@@ -86,8 +87,8 @@ fn pattern_and_paths(args: &Args) -> Result<(String, Vec<PathBuf>), String> {
     let text = if let Some(file) = &args.pattern_file {
         input::pattern_text(None, Some(file))?
     } else if let Some(key) = &args.detector {
-        let loaded = input::load_detectors(args.config.as_deref(), args.profile)
-            .map_err(|e| e.to_string())?;
+        let loaded =
+            input::load_detectors(&args.config, args.profile).map_err(|e| e.to_string())?;
         let detector = loaded
             .detectors
             .iter()
@@ -120,7 +121,7 @@ fn run_inner(args: Args) -> Result<ExitCode, String> {
     };
     input::one_stdin(&[
         ("--pattern-file", args.pattern_file.as_deref()),
-        ("--config", args.config.as_deref()),
+        ("--config", input::configs_stdin(&args.config)),
         (
             "PATH",
             paths

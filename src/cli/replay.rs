@@ -39,9 +39,11 @@ impl From<FormatArg> for cwfilter::replay::Format {
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Detector configuration (YAML; `-` reads stdin); without it, the profile's defaults.
+    /// A config file (repeatable; `-` reads stdin), its kind detected from its content:
+    /// simple-container YAML, `aws logs describe-metric-filters` or `aws cloudwatch
+    /// describe-alarms` JSON. Without one, every detector of the profile with its defaults.
     #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub config: Vec<PathBuf>,
     /// Detector profile: upstream (default) or securityhub.
     #[arg(long, value_name = "NAME", default_value = "upstream")]
     pub profile: Profile,
@@ -97,13 +99,13 @@ pub fn run(args: Args) -> ExitCode {
     }
 }
 
-fn load_detectors(config: Option<&Path>, profile: Profile) -> Result<Vec<Detector>, String> {
-    let loaded = input::load_detectors(config, profile).map_err(|e| e.to_string())?;
+fn load_detectors(configs: &[PathBuf], profile: Profile) -> Result<Vec<Detector>, String> {
+    let loaded = input::load_detectors(configs, profile).map_err(|e| e.to_string())?;
     for w in &loaded.warnings {
         eprintln!("cwfilter: warning: {w}");
     }
     if loaded.detectors.is_empty() {
-        let file = config.map_or_else(|| "the defaults".to_owned(), input::label);
+        let file = input::configs_label(configs);
         return Err(format!("{file}: enables no detector: nothing to replay"));
     }
     Ok(loaded.detectors)
@@ -139,7 +141,7 @@ fn replay(args: Args) -> Result<ExitCode, String> {
     let window = input::window(args.since.as_deref(), args.until.as_deref())?;
     let stdin_paths = args.paths.iter().any(|p| input::is_dash(p));
     input::one_stdin(&[
-        ("--config", args.config.as_deref()),
+        ("--config", input::configs_stdin(&args.config)),
         ("--baseline", args.baseline.as_deref()),
         ("--labels", args.labels.as_deref()),
         ("PATH", stdin_paths.then(|| Path::new("-"))),
@@ -173,9 +175,9 @@ fn replay(args: Args) -> Result<ExitCode, String> {
         }
         None => None,
     };
-    let mut current = load_detectors(args.config.as_deref(), args.profile)?;
+    let mut current = load_detectors(&args.config, args.profile)?;
     let mut baseline = match &args.baseline {
-        Some(p) => Some(load_detectors(Some(p), args.profile)?),
+        Some(p) => Some(load_detectors(std::slice::from_ref(p), args.profile)?),
         None => None,
     };
     select(&args.detectors, &mut current, baseline.as_mut())?;

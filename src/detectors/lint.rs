@@ -12,6 +12,7 @@
 //! | CW006 | an exclusion clause that removed nothing over a trail ([`super::lint_data`]) |
 //! | CW007 | an `eventName` that never occurs in a trail while a near variant does ([`super::lint_data`]) |
 //! | CW008 | a regex whose `{...}` is literal although it looks like a grouping or repetition (spec A29) |
+//! | CW009 | an alarm whose outcome depends on how many datapoints a defaultValue makes (docs/alarms.md) |
 //!
 //! A pattern over the 1024-character limit is not a lint: the config loader and the parser
 //! reject it.
@@ -35,10 +36,11 @@ pub enum LintId {
     ExclusionRemovedNothing,
     EventNameVariant,
     LiteralRegexBrace,
+    DefaultValueReading,
 }
 
 impl LintId {
-    pub const ALL: [LintId; 8] = [
+    pub const ALL: [LintId; 9] = [
         LintId::UnguardedNotEqual,
         LintId::MidValueWildcard,
         LintId::NearLengthLimit,
@@ -47,6 +49,7 @@ impl LintId {
         LintId::ExclusionRemovedNothing,
         LintId::EventNameVariant,
         LintId::LiteralRegexBrace,
+        LintId::DefaultValueReading,
     ];
 
     /// The stable code (`CW001`...).
@@ -60,6 +63,7 @@ impl LintId {
             LintId::ExclusionRemovedNothing => "CW006",
             LintId::EventNameVariant => "CW007",
             LintId::LiteralRegexBrace => "CW008",
+            LintId::DefaultValueReading => "CW009",
         }
     }
 
@@ -74,6 +78,7 @@ impl LintId {
             LintId::ExclusionRemovedNothing => "exclusion-removed-nothing",
             LintId::EventNameVariant => "event-name-variant",
             LintId::LiteralRegexBrace => "literal-regex-brace",
+            LintId::DefaultValueReading => "default-value-reading",
         }
     }
 }
@@ -157,7 +162,29 @@ pub fn lint_detector(d: &Detector) -> Result<Vec<Finding>, ParseError> {
             });
         }
     }
+    if let Some(finding) = default_value_reading(d) {
+        out.push(finding);
+    }
     Ok(out)
+}
+
+/// CW009: AWS's pages disagree on whether a defaultValue is published once per non-matching
+/// event (the API reference, cwfilter's reading) or once per period without a match (the user
+/// guide). Only a Sum of a default of 0 is the same under both.
+fn default_value_reading(d: &Detector) -> Option<Finding> {
+    let default = d.metric.default_value?;
+    let statistic = d.alarm.statistic;
+    if statistic == crate::alarm::Statistic::Sum && default == 0.0 {
+        return None;
+    }
+    Some(Finding {
+        id: LintId::DefaultValueReading,
+        detector: Some(d.key.clone()),
+        message: format!(
+            "the alarm's {statistic} of a metric with defaultValue {default} depends on how many datapoints the default makes: one per non-matching event (the API reference; cwfilter's reading) or one per period without a match (the user guide)"
+        ),
+        fix: "alarm on Sum with defaultValue 0, which both readings agree on (docs/alarms.md, \"defaultValue\")".to_owned(),
+    })
 }
 
 fn lint_ast(detector: Option<&str>, pattern: &str, ast: &Ast) -> Vec<Finding> {

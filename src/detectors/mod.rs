@@ -8,6 +8,7 @@
 //! - [`lint`]: static checks for mistakes CloudWatch accepts silently; [`lint_data`]: the
 //!   checks that need a recorded trail.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
@@ -19,6 +20,7 @@ mod config;
 pub mod exclusions;
 pub mod lint;
 pub mod lint_data;
+mod sources;
 mod yaml;
 
 pub use catalog::{catalog, CatalogEntry};
@@ -75,8 +77,59 @@ pub struct Detector {
     pub alarm: AlarmSpec,
     /// The exclusion clauses appended to the base pattern, in pattern order.
     pub exclusions: Vec<ExclusionClause>,
-    /// Defined by the user under `alerts.custom`, not built in.
+    /// Defined by the user (under `alerts.custom`, or a deployed metric filter), not built in.
     pub custom: bool,
+    /// What the detector's metric filter publishes (a count of 1 per match for the catalog).
+    pub metric: MetricFilterSpec,
+    /// The deployed alarm's name, for detectors read from AWS, Terraform or CloudFormation.
+    pub alarm_name: Option<String>,
+    /// Where the detector was read from (`None` for the built-in catalogs and their YAML).
+    pub source: Option<Source>,
+}
+
+/// A metric filter's transformation, beyond its pattern and metric name (docs/alarms.md).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricFilterSpec {
+    /// The metric namespace (`CISBenchmark`); empty for the catalog's detectors.
+    pub namespace: String,
+    /// `metricValue` as written: `1`, a number, `$.field` or `$field`.
+    pub value: String,
+    /// `defaultValue`: what each non-matching ingested event publishes.
+    pub default_value: Option<f64>,
+    /// Transformation dimensions: name -> `$.field` / `$field`.
+    pub dimensions: BTreeMap<String, String>,
+    /// The alarm's Dimensions: name -> value (the one series the alarm sees).
+    pub alarm_dimensions: BTreeMap<String, String>,
+    /// The log group the filter is on, when known.
+    pub log_group: Option<String>,
+}
+
+impl Default for MetricFilterSpec {
+    fn default() -> Self {
+        MetricFilterSpec {
+            namespace: String::new(),
+            value: "1".to_owned(),
+            default_value: None,
+            dimensions: BTreeMap::new(),
+            alarm_dimensions: BTreeMap::new(),
+            log_group: None,
+        }
+    }
+}
+
+/// The file and resource a detector was read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// The file, as given on the command line.
+    pub file: String,
+    /// The resource in it: `metric filter NAME`, `aws_cloudwatch_log_metric_filter.x`, ...
+    pub resource: String,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.file, self.resource)
+    }
 }
 
 impl Detector {
@@ -161,12 +214,23 @@ pub fn load(config: Option<&Path>, profile: Profile) -> Result<Loaded, ConfigErr
                     }],
                 }
             })?;
-            load_str(&text, &label, profile)
+            load_files(&[(label, text)], profile)
         }
     }
 }
 
+/// Loads the detectors of every config file (`(name, text)`, in command-line order): each
+/// file's kind is detected from its content (see [`sources::Kind`]). simple-container configs
+/// give their detectors; AWS CLI, Terraform and CloudFormation files are joined (an alarm with
+/// the metric filters that publish its metric) and give one detector per watched filter. With
+/// no file, the profile's defaults. All or nothing: any error rejects the whole set.
+pub fn load_files(files: &[(String, String)], profile: Profile) -> Result<Loaded, ConfigError> {
+    sources::load_files(files, profile)
+}
+
+pub use sources::Kind as ConfigKind;
+
 /// [`load`] over config text; `file` names it in diagnostics.
 pub fn load_str(text: &str, file: &str, profile: Profile) -> Result<Loaded, ConfigError> {
-    config::build(Some(text), file, profile)
+    load_files(&[(file.to_owned(), text.to_owned())], profile)
 }

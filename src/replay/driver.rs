@@ -54,6 +54,31 @@ pub struct FileDone {
     pub records: u64,
 }
 
+/// The replay keeps a count of matches per period, which is the metric of a filter publishing
+/// `1` per match with no defaultValue and no dimensions (every catalog detector, and most
+/// deployed ones). Other metric filters are refused, never simulated approximately; the model
+/// for them is in `crate::alarm` (docs/alarms.md).
+fn counted_metric(d: &Detector) -> Result<(), String> {
+    let m = &d.metric;
+    let what = if m.value.trim() != "1" {
+        format!("metricValue {}", m.value)
+    } else if let Some(v) = m.default_value {
+        format!("defaultValue {v}")
+    } else if !m.dimensions.is_empty() {
+        "dimensions".to_owned()
+    } else {
+        return Ok(());
+    };
+    let from = d
+        .source
+        .as_ref()
+        .map_or_else(String::new, |s| format!(" ({s})"));
+    Err(format!(
+        "detector {}{from}: its metric filter has {what}; replay simulates filters that publish 1 per match without defaultValue or dimensions (select others with --detector)",
+        d.key
+    ))
+}
+
 fn compile(what: &str, key: &str, text: &str) -> Result<Pattern, String> {
     Pattern::parse(text).map_err(|e| format!("{what} of detector {key} is invalid: {e}"))
 }
@@ -69,6 +94,9 @@ impl Replay {
         };
         let mut current = Vec::new();
         let mut exclusions = Vec::new();
+        for d in setup.current.iter().chain(setup.baseline.iter().flatten()) {
+            counted_metric(d)?;
+        }
         for d in &setup.current {
             current.push(add(compile("the pattern", &d.key, &d.pattern)?));
             if d.exclusions.is_empty() {

@@ -366,6 +366,9 @@ fn from_entry(e: &CatalogEntry, ov: Option<&Override>) -> Detector {
         },
         exclusions: Vec::new(),
         custom: false,
+        metric: Default::default(),
+        alarm_name: None,
+        source: None,
     };
     if let Some(ov) = ov {
         apply_override(&mut d, ov);
@@ -393,6 +396,9 @@ fn from_custom(c: &Custom, ov: Option<&Override>) -> Detector {
         },
         exclusions: Vec::new(),
         custom: true,
+        metric: Default::default(),
+        alarm_name: None,
+        source: None,
     };
     if let Some(ov) = ov {
         let explicit_m = c.datapoints_to_alarm.map(|p| p.0);

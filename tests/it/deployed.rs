@@ -1,0 +1,340 @@
+//! Deployed metric filters and alarms as `--config` (issue 14, part 1): the CIS CloudWatch.1-14
+//! fixtures in tests/data/deployed/, written as each tool writes them, replay a generated trail
+//! with the same per-detector figures as `--profile securityhub`; bad input names the file and
+//! the resource, exits 2 and loads nothing.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use crate::support::{run, stderr, stdout, TempDir};
+
+const AWS_FILTERS: &str = "tests/data/deployed/aws-describe-metric-filters.json";
+const AWS_ALARMS: &str = "tests/data/deployed/aws-describe-alarms.json";
+
+/// A small generated trail, written once for the module.
+fn trail() -> &'static str {
+    static TRAIL: OnceLock<(TempDir, String)> = OnceLock::new();
+    &TRAIL
+        .get_or_init(|| {
+            let dir = TempDir::new("deployed-trail");
+            let out = dir.join("trail");
+            let o = run(&[
+                "synth",
+                "--days",
+                "3",
+                "--events-per-day",
+                "1500",
+                "--seed",
+                "14",
+                "--out",
+                out.to_str().unwrap(),
+            ]);
+            assert!(o.status.success(), "{}", stderr(&o));
+            let path = out.join("AWSLogs").to_string_lossy().into_owned();
+            (dir, path)
+        })
+        .1
+}
+
+/// Per detector pattern: (matched, fires, fire times), from `replay --format json`.
+fn figures(config: &[&str]) -> BTreeMap<String, (u64, u64, Value)> {
+    let mut args = vec!["replay", "--format", "json", "--no-progress"];
+    args.extend(config);
+    args.push(trail());
+    let o = run(&args);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    let report: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let detectors = report["detectors"].as_array().unwrap();
+    // Keys differ between sources; the effective pattern is what both deploy.
+    let patterns = patterns(config);
+    detectors
+        .iter()
+        .map(|d| {
+            let key = d["key"].as_str().unwrap();
+            (
+                patterns[key].clone(),
+                (
+                    d["matched"].as_u64().unwrap(),
+                    d["fires"].as_u64().unwrap(),
+                    d["fire_times"].clone(),
+                ),
+            )
+        })
+        .collect()
+}
+
+fn patterns(config: &[&str]) -> BTreeMap<String, String> {
+    let mut args = vec!["detectors", "--format", "json"];
+    args.extend(config);
+    let o = run(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let list: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["key"].as_str().unwrap().to_owned(),
+                d["pattern"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn aws_cli_output_replays_like_the_securityhub_profile() {
+    let reference = figures(&["--profile", "securityhub"]);
+    assert_eq!(reference.len(), 14);
+    assert!(
+        reference.values().any(|(_, fires, _)| *fires > 0),
+        "the trail fires some CIS alarm"
+    );
+    let aws = figures(&["--config", AWS_FILTERS, "--config", AWS_ALARMS]);
+    assert_eq!(aws, reference);
+    // The order of the files does not matter.
+    let swapped = figures(&["--config", AWS_ALARMS, "--config", AWS_FILTERS]);
+    assert_eq!(swapped, reference);
+}
+
+#[test]
+fn aws_cli_detectors_name_their_source_and_settings() {
+    let o = run(&[
+        "detectors",
+        "--format",
+        "json",
+        "--config",
+        AWS_FILTERS,
+        "--config",
+        AWS_ALARMS,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let list: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let root = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["key"] == "RootAccountUsageMetricFilter")
+        .unwrap();
+    assert_eq!(root["alarmName"], "CIS-CloudWatch.1-RootAccountUsage");
+    assert_eq!(root["metricNamespace"], "CISBenchmark");
+    assert_eq!(root["metricValue"], "1");
+    assert_eq!(root["logGroupName"], "aws-cloudtrail-logs-123456789012");
+    // CloudWatch.1's alarm sets no TreatMissingData: PutMetricAlarm's default, `missing`.
+    assert_eq!(root["treatMissingData"], "missing");
+    assert_eq!(root["source"]["file"], AWS_FILTERS);
+    assert!(root["source"]["resource"]
+        .as_str()
+        .unwrap()
+        .contains("alarm CIS-CloudWatch.1-RootAccountUsage"));
+    let two = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["alarmName"] == "CIS-CloudWatch.2-UnauthorizedApiCalls")
+        .unwrap();
+    assert_eq!(two["treatMissingData"], "notBreaching");
+}
+
+fn alarms_doc(alarms: Value) -> String {
+    serde_json::to_string_pretty(
+        &serde_json::json!({"MetricAlarms": alarms, "CompositeAlarms": []}),
+    )
+    .unwrap()
+}
+
+fn filters_doc(filters: Value) -> String {
+    serde_json::to_string_pretty(&serde_json::json!({ "metricFilters": filters })).unwrap()
+}
+
+fn filter(name: &str, metric: &str) -> Value {
+    serde_json::json!({
+        "filterName": name,
+        "filterPattern": "{ $.eventName = \"ConsoleLogin\" }",
+        "metricTransformations": [{"metricName": metric, "metricNamespace": "Sec", "metricValue": "1"}],
+        "logGroupName": "trail"
+    })
+}
+
+fn alarm(name: &str, metric: &str) -> Value {
+    serde_json::json!({
+        "AlarmName": name, "Namespace": "Sec", "MetricName": metric, "Dimensions": [],
+        "Statistic": "Sum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 1.0,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold"
+    })
+}
+
+/// Runs `detectors` over the files; returns (exit code, stdout, stderr).
+fn detectors(files: &[(&str, String)]) -> (i32, String, String) {
+    let dir = TempDir::new("deployed-bad");
+    let mut args = vec!["detectors".to_owned(), "--format".into(), "json".into()];
+    for (name, text) in files {
+        let path = dir.write(name, text);
+        args.push("--config".into());
+        args.push(path.to_string_lossy().into_owned());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = run(&args);
+    (o.status.code().unwrap_or(-1), stdout(&o), stderr(&o))
+}
+
+#[test]
+fn bad_deployed_configs_name_the_file_and_resource_and_load_nothing() {
+    let good_filters = filters_doc(serde_json::json!([filter("Logins", "Logins")]));
+    // Table of (what, files, fragments stderr must hold).
+    let mut unknown_statistic = alarm("LoginAlarm", "Logins");
+    unknown_statistic["Statistic"] = "Median".into();
+    let mut no_period = alarm("LoginAlarm", "Logins");
+    no_period.as_object_mut().unwrap().remove("Period");
+    let mut bad_pattern = filter("Broken", "Logins");
+    bad_pattern["filterPattern"] = "{ $.eventName = ".into();
+    let cases: Vec<(&str, Vec<(&str, String)>, Vec<&str>)> = vec![
+        (
+            "malformed JSON",
+            vec![("f.json", "{\"metricFilters\": [".to_owned())],
+            vec!["f.json", "malformed JSON"],
+        ),
+        (
+            "no known kind",
+            vec![("x.json", "{\"Stacks\": []}".to_owned())],
+            vec!["x.json", "no known kind", "describe-metric-filters"],
+        ),
+        (
+            "unknown statistic",
+            vec![
+                ("f.json", good_filters.clone()),
+                ("a.json", alarms_doc(serde_json::json!([unknown_statistic]))),
+            ],
+            vec!["a.json", "alarm LoginAlarm", "unknown statistic `Median`"],
+        ),
+        (
+            "missing Period",
+            vec![
+                ("f.json", good_filters.clone()),
+                ("a.json", alarms_doc(serde_json::json!([no_period]))),
+            ],
+            vec!["a.json", "alarm LoginAlarm", "has no Period"],
+        ),
+        (
+            "pattern that does not parse",
+            vec![
+                ("f.json", filters_doc(serde_json::json!([bad_pattern]))),
+                (
+                    "a.json",
+                    alarms_doc(serde_json::json!([alarm("LoginAlarm", "Logins")])),
+                ),
+            ],
+            vec!["f.json", "metric filter Broken", "does not parse"],
+        ),
+    ];
+    for (what, files, fragments) in cases {
+        let (code, out, err) = detectors(&files);
+        assert_eq!(code, 2, "{what}: {err}");
+        assert!(out.is_empty(), "{what}: nothing is listed, got {out}");
+        for f in fragments {
+            assert!(err.contains(f), "{what}: {f:?} not in {err}");
+        }
+    }
+}
+
+#[test]
+fn unwatched_filters_and_unsimulated_alarms_are_listed_as_skipped() {
+    let mut math = alarm("MathAlarm", "Logins");
+    math["Metrics"] = serde_json::json!([{"Id": "m1", "Expression": "m0 * 2"}]);
+    let mut band = alarm("BandAlarm", "Logins");
+    band["ComparisonOperator"] = "GreaterThanUpperThreshold".into();
+    let files = vec![
+        (
+            "f.json",
+            filters_doc(serde_json::json!([
+                filter("Logins", "Logins"),
+                filter("Quiet", "Quiet")
+            ])),
+        ),
+        (
+            "a.json",
+            alarms_doc(serde_json::json!([
+                alarm("LoginAlarm", "Logins"),
+                alarm("Orphan", "NobodyPublishes"),
+                math,
+                band
+            ])),
+        ),
+    ];
+    let (code, out, err) = detectors(&files);
+    assert_eq!(code, 0, "{err}");
+    let list: Value = serde_json::from_str(&out).unwrap();
+    let keys: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["Logins"]);
+    for fragment in [
+        "metric filter Quiet is not replayed: no alarm given watches Sec/Quiet",
+        "alarm Orphan skipped: no metric filter given publishes Sec/NobodyPublishes",
+        "alarm MathAlarm skipped: it alarms on metric math",
+        "alarm BandAlarm skipped: it compares with an anomaly detection band",
+    ] {
+        assert!(err.contains(fragment), "{fragment:?} not in {err}");
+    }
+}
+
+fn with_default(default: f64, statistic: &str) -> Vec<(&'static str, String)> {
+    let mut f = filter("Logins", "Logins");
+    f["metricTransformations"][0]["defaultValue"] = default.into();
+    let mut a = alarm("LoginAlarm", "Logins");
+    a["Statistic"] = statistic.into();
+    vec![
+        ("f.json", filters_doc(serde_json::json!([f]))),
+        ("a.json", alarms_doc(serde_json::json!([a]))),
+    ]
+}
+
+/// Runs `cmd --config F...` over the files, plus `extra` arguments.
+fn run_over(cmd: &str, files: &[(&str, String)], extra: &[&str]) -> (i32, String, String) {
+    let dir = TempDir::new(&format!("deployed-{cmd}"));
+    let mut args = vec![cmd.to_owned()];
+    for (name, text) in files {
+        args.push("--config".into());
+        args.push(dir.write(name, text).to_string_lossy().into_owned());
+    }
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = run(&args);
+    (o.status.code().unwrap_or(-1), stdout(&o), stderr(&o))
+}
+
+#[test]
+fn lint_warns_when_an_alarm_depends_on_the_default_value_reading() {
+    for (default, statistic, warns) in [
+        (0.0, "Sum", false),
+        (0.0, "SampleCount", true),
+        (0.0, "Average", true),
+        (1.0, "Sum", true),
+        (0.0, "p90", true),
+    ] {
+        let (code, out, err) = run_over("lint", &with_default(default, statistic), &[]);
+        assert_eq!(
+            out.contains("CW009"),
+            warns,
+            "{default} {statistic}: {out}{err}"
+        );
+        assert_eq!(code, i32::from(warns), "{default} {statistic}: {out}{err}");
+    }
+}
+
+#[test]
+fn replay_refuses_a_metric_it_does_not_count_and_names_it() {
+    let (code, _, err) = run_over(
+        "replay",
+        &with_default(0.0, "Sum"),
+        &["--no-progress", trail()],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("detector Logins"), "{err}");
+    assert!(err.contains("defaultValue 0"), "{err}");
+    assert!(err.contains("alarm LoginAlarm"), "{err}");
+}
