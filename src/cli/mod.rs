@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod aws_output;
 mod check;
 mod detectors;
 mod lint;
@@ -16,6 +17,7 @@ mod output;
 mod parse;
 mod replay;
 mod synth;
+mod test_metric_filter;
 
 /// Evaluate Amazon CloudWatch Logs filter patterns offline, exactly as AWS does, and replay
 /// recorded CloudTrail through CloudWatch metric-filter detectors and alarms.
@@ -42,6 +44,8 @@ enum Command {
     Replay(replay::Args),
     /// Generate a realistic synthetic CloudTrail trail (S3 layout) with planted incidents.
     Synth(synth::Args),
+    /// Offline `aws logs test-metric-filter`: same flags, same answer, same output formats.
+    TestMetricFilter(test_metric_filter::Args),
 }
 
 /// Parses the command line and runs the chosen command.
@@ -55,5 +59,6 @@ pub fn main() -> ExitCode {
         Command::Lint(args) => lint::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Synth(args) => synth::run(args),
+        Command::TestMetricFilter(args) => test_metric_filter::run(args),
     }
 }

@@ -7,6 +7,7 @@ mod cli_match;
 mod cli_parse;
 mod cli_replay;
 mod cli_synth;
+mod cli_test_metric_filter;
 mod conformance;
 mod detectors_catalog;
 mod detectors_config;
