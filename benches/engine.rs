@@ -14,7 +14,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use cwfilter::detectors::{catalog, Profile};
-use cwfilter::engine::extract::PathTrie;
+use cwfilter::engine::PathTrie;
 use cwfilter::engine::{Engine, Extraction};
 use cwfilter::eval::Pattern;
 

@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use cwfilter::detectors::{catalog, Profile};
-use cwfilter::engine::extract::PathTrie;
+use cwfilter::engine::PathTrie;
 use cwfilter::engine::{Engine, Extraction};
 use cwfilter::eval::Pattern;
 

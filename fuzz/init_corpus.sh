@@ -43,7 +43,9 @@ for p in patterns:
 
 # Real CloudTrail records: the first few of every corpus file.
 records = []
-for path in sorted(glob.glob("/work/shared/corpus/normalized/*.jsonl")):
+# The research corpus beside the checkout (../shared), when it is there.
+shared = os.environ.get("CWFILTER_SHARED", os.path.join("..", "shared"))
+for path in sorted(glob.glob(os.path.join(shared, "corpus/normalized/*.jsonl"))):
     with open(path, encoding="utf-8") as f:
         for i, line in enumerate(f):
             if i >= 4:

@@ -1,7 +1,7 @@
 //! Conformance cases: JSON Lines files of `{"id","pattern","event","expect":true|false}` or
 //! `{"id","pattern","expect_error":true}` (other keys ignored), run through [`Pattern`].
 //!
-//! `cwfilter check` and `cargo test` (tests/conformance.rs) both use this module, so the
+//! `cwfilter check` and `cargo test` (tests/it/conformance.rs) both use this module, so the
 //! corpus means the same thing in CI and on the command line. A string `event` is a raw log
 //! message ([`Pattern::matches_message`]); any other JSON value is an already-parsed record
 //! ([`Pattern::matches_json`]). Blank lines are skipped; any other line that is not a case is

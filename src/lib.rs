@@ -5,15 +5,16 @@
 //! Layers, bottom up:
 //! - [`syntax`]: the language (AST, parser, printer, errors). Knows nothing of events.
 //! - [`eval`]: matching events with AWS's semantics. Never sees nom.
+//! - [`alarm`]: the CloudWatch alarm model (settings and M-of-N evaluation over datapoints).
 //! - [`detectors`]: the detector catalog, configuration and exclusion compiler.
 //! - [`trail`]: reading CloudTrail in its many shapes, and generating synthetic trails.
-//! - [`replay`]: the alarm model and reports.
+//! - [`replay`]: simulating the detectors' alarms over recorded CloudTrail, and its reports.
 //! - [`conformance`]: running JSON Lines conformance cases (`cwfilter check`, `cargo test`).
 //!
 //! The `cwfilter` binary (src/main.rs, src/cli/) owns the command line and I/O policy.
 //!
 //! ```
-//! use cwfilter::eval::Pattern;
+//! use cwfilter::Pattern;
 //!
 //! // The "fix" that silently dropped every event without the field: in CloudWatch, `!=` on an
 //! // absent field is false, so only the NOT EXISTS guard keeps such events.
@@ -31,6 +32,9 @@
 //! assert_eq!(err.to_string(), "IS NOT is not supported at line 1 column 15");
 //! ```
 
+#![forbid(unsafe_code)]
+
+pub mod alarm;
 pub mod conformance;
 pub mod detectors;
 pub mod engine;
@@ -39,3 +43,6 @@ pub mod replay;
 pub mod syntax;
 mod textfile;
 pub mod trail;
+
+pub use eval::{Explanation, Pattern};
+pub use syntax::ParseError;

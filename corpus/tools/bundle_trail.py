@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Builds the trail bundled in corpus/ from the shared research corpus.
 
-    python3 corpus/tools/bundle_trail.py /path/to/shared/corpus
+    python3 corpus/tools/bundle_trail.py [SHARED_CORPUS]
+
+SHARED_CORPUS is the research corpus, by default ../shared/corpus beside the checkout.
 
 Writes (replacing what was there):
   corpus/trail/AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/*.json.gz  S3-layout objects
@@ -14,9 +16,9 @@ Standard library only; the output is byte-for-byte reproducible (gzip mtime 0).
 import collections, gzip, hashlib, json, os, re, shutil, sys, uuid
 from datetime import datetime, timedelta, timezone
 
-SHARED = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/corpus"
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.dirname(HERE)
+SHARED = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(CORPUS), "..", "shared", "corpus")
 OUT = os.path.join(CORPUS, "trail")
 NS = uuid.UUID("6f1c2e8a-3b1d-4c3e-9a59-5f0d7c1b2a40")  # namespace for replacement eventIDs
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generates corpus/conformance/cwfilter-ambiguities.jsonl: one or more cases per ambiguity
-A1-A28 of the spec's section 10, encoding cwfilter's decision (the README's Semantics section).
+A1-A28 of the spec's section 10, encoding cwfilter's decision (docs/semantics.md).
 Run from the repository root:
     python3 corpus/tools/gen-ambiguity-cases.py > corpus/conformance/cwfilter-ambiguities.jsonl
 """

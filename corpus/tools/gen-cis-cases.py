@@ -5,11 +5,13 @@ patterns (../shared/detectors/cis-cloudwatch.yaml) against real CloudTrail event
 
 Expectations come from an independent Python reading of each pattern under the rules of
 spec section 5.5 (absent fields fail `!=`), not from cwfilter. Run from the repository root:
-    python3 corpus/tools/gen-cis-cases.py /work/shared > corpus/conformance/cwfilter-cis.jsonl
+    python3 corpus/tools/gen-cis-cases.py [SHARED] > corpus/conformance/cwfilter-cis.jsonl
+where SHARED is the research tree, by default ../shared beside the checkout.
 """
 import glob, json, os, re, sys
 
-shared = sys.argv[1] if len(sys.argv) > 1 else "/work/shared"
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+shared = sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO, "..", "shared")
 
 patterns = {}
 cur = None

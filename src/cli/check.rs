@@ -18,6 +18,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> ExitCode {
     let (mut passed, mut failed, mut bad_input) = (0usize, 0usize, false);
+    let mut out = String::new();
     for path in &args.files {
         match conformance::run_file(path) {
             Err(e) => {
@@ -30,20 +31,23 @@ pub fn run(args: Args) -> ExitCode {
                         passed += 1;
                     } else {
                         failed += 1;
-                        println!(
-                            "FAIL {} ({}:{}): expected {}, got {}",
+                        out.push_str(&format!(
+                            "FAIL {} ({}:{}): expected {}, got {}\n",
                             r.id,
                             path.display(),
                             r.line,
                             r.expected,
                             r.got
-                        );
+                        ));
                     }
                 }
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
+    out.push_str(&format!("{passed} passed, {failed} failed\n"));
+    if let Err(code) = super::output::print(&out) {
+        return code;
+    }
     if bad_input {
         ExitCode::from(2)
     } else if failed > 0 {

@@ -1,11 +1,9 @@
 //! `cwfilter detectors`: the enabled detectors after configuration, as a table or JSON.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use cwfilter::detectors::{self, Detector, Profile};
-use cwfilter::replay::alarm::TreatMissingData;
 use serde_json::{json, Value};
 
 #[derive(clap::Args)]
@@ -54,9 +52,10 @@ pub fn run(args: Args) -> ExitCode {
         }
         Format::Table => table(&loaded.detectors),
     };
-    // A closed pipe (`| head`) is not an error worth a message.
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
-    ExitCode::SUCCESS
+    match super::output::print(&text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
 }
 
 /// A number as JSON, integral values without `.0` (thresholds are floats upstream).
@@ -65,15 +64,6 @@ fn number(n: f64) -> Value {
         json!(n as i64)
     } else {
         json!(n)
-    }
-}
-
-fn treat_missing(t: TreatMissingData) -> &'static str {
-    match t {
-        TreatMissingData::NotBreaching => "notBreaching",
-        TreatMissingData::Breaching => "breaching",
-        TreatMissingData::Ignore => "ignore",
-        TreatMissingData::Missing => "missing",
     }
 }
 
@@ -90,24 +80,22 @@ pub(crate) fn to_json(d: &Detector) -> Value {
             })
         })
         .collect();
-    json!({
-        "key": d.key,
-        "metricName": d.metric_name,
-        "description": d.description,
-        "cisControl": d.cis_control,
-        "pattern": d.pattern,
-        "basePattern": d.base_pattern,
-        "length": d.pattern_len(),
-        "threshold": number(d.alarm.threshold),
-        "period": d.alarm.period,
-        "evaluationPeriods": d.alarm.evaluation_periods,
-        "datapointsToAlarm": d.alarm.datapoints_to_alarm,
-        "statistic": "Sum",
-        "comparisonOperator": "GreaterThanOrEqualToThreshold",
-        "treatMissingData": treat_missing(d.alarm.treat_missing_data),
-        "exclusions": exclusions,
-        "custom": d.custom,
-    })
+    let mut object = serde_json::Map::new();
+    object.insert("key".into(), json!(d.key));
+    object.insert("metricName".into(), json!(d.metric_name));
+    object.insert("description".into(), json!(d.description));
+    object.insert("cisControl".into(), json!(d.cis_control));
+    object.insert("pattern".into(), json!(d.pattern));
+    object.insert("basePattern".into(), json!(d.base_pattern));
+    object.insert("length".into(), json!(d.pattern_len()));
+    // The alarm settings flat, serialized as the replay report's `alarm` object is (a struct
+    // of numbers and names always serializes to an object).
+    if let Ok(Value::Object(alarm)) = serde_json::to_value(&d.alarm) {
+        object.extend(alarm);
+    }
+    object.insert("exclusions".into(), Value::Array(exclusions));
+    object.insert("custom".into(), json!(d.custom));
+    Value::Object(object)
 }
 
 fn table(detectors: &[Detector]) -> String {

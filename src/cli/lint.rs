@@ -3,7 +3,6 @@
 //! literals amount to on its events. Exit 0 without warnings, 1 with warnings, 2 on an error
 //! (including an unreadable trail input).
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -113,8 +112,9 @@ pub fn run(args: Args) -> ExitCode {
         Format::Text => text(&config_warnings, &findings, trail.as_ref()),
         Format::Json => json(&config_warnings, &findings, trail.as_ref()),
     };
-    // A closed pipe (`| head`) is not an error worth a message.
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    if let Err(code) = super::output::print(&text) {
+        return code;
+    }
 
     let total = findings.len() + config_warnings.len();
     if let Some(t) = &trail {

@@ -109,18 +109,14 @@ pub fn run(args: Args) -> ExitCode {
             break;
         }
     }
-    if let Some(e) = write_failed {
-        // A closed pipe (`| head`) is a normal way to stop reading, as in grep.
-        if e.kind() == io::ErrorKind::BrokenPipe {
-            return ExitCode::SUCCESS;
-        }
-        eprintln!("cwfilter: cannot write output: {e}");
-        return ExitCode::from(2);
+    let finished = match write_failed {
+        Some(e) => Err(e),
+        None if args.count => writeln!(out, "{matched}").and_then(|()| out.flush()),
+        None => out.flush(),
+    };
+    if let Err(e) = finished {
+        return output::write_error(&e);
     }
-    if args.count {
-        let _ = writeln!(out, "{matched}");
-    }
-    let _ = out.flush();
     if oversize > 0 {
         eprintln!(
             "cwfilter: {oversize} record(s) over 256 KB not matched: CloudTrail does not deliver them to CloudWatch Logs"

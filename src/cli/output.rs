@@ -1,6 +1,29 @@
-//! Shared output helpers for the commands: one-line events and terminal safety.
+//! Shared output helpers for the commands: writing to stdout, one-line events and terminal
+//! safety.
 
 use std::borrow::Cow;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+/// The one rule for a failed write to stdout: a closed pipe (`| head`) is a normal way to stop
+/// reading and ends the command quietly with success, as in grep; any other error (a full
+/// disk, `>/dev/full`) loses output, so it is said and the exit status is 2.
+pub fn write_error(e: &io::Error) -> ExitCode {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("cwfilter: cannot write output: {e}");
+        ExitCode::from(2)
+    }
+}
+
+/// Writes `text` to stdout and flushes it; `Err` carries the exit code [`write_error`] gives.
+pub fn print(text: &str) -> Result<(), ExitCode> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| write_error(&e))
+}
 
 /// An event as one output line: a pretty-printed JSON record is compacted (keys keep their
 /// order); on a terminal, control characters from event data are shown escaped so a log line

@@ -1,6 +1,5 @@
 //! `cwfilter parse [--ast] PATTERN`: the canonical form of a pattern, or its AST as JSON.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 /// Parse a filter pattern and print its canonical form (or its AST as JSON).
@@ -36,14 +35,8 @@ pub fn run(args: Args) -> ExitCode {
     } else {
         ast.to_string()
     };
-    // A closed pipe (`| head`) is not an error worth a panic.
-    let mut out = std::io::stdout().lock();
-    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+    match super::output::print(&(text + "\n")) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("cwfilter: cannot write output: {e}");
-            ExitCode::from(2)
-        }
+        Err(code) => code,
     }
 }

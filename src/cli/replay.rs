@@ -1,6 +1,6 @@
 //! `cwfilter replay`: replay recorded CloudTrail through the detectors and their alarms.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -193,9 +193,9 @@ fn replay(args: Args) -> Result<ExitCode, String> {
         Some(path) => std::fs::write(path, text)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
         None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`| head`) ends the output quietly, as in grep.
-            let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+            if let Err(code) = super::output::print(&text) {
+                return Ok(code);
+            }
         }
     }
     Ok(if report.inputs.errors.is_empty() {

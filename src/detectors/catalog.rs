@@ -2,14 +2,14 @@
 //!
 //! `upstream.yaml` and `securityhub.yaml` are generated mechanically from the research data
 //! (scripts/gen-catalog.py), so every pattern is byte-identical to its source; the tests in
-//! tests/catalog.rs compare them with copies of those data files.
+//! tests/it/detectors_catalog.rs compare them with copies of those data files.
 
 use std::sync::LazyLock;
 
 use serde::Deserialize;
 
 use super::Profile;
-use crate::replay::alarm::TreatMissingData;
+use crate::alarm::{ComparisonOperator, Statistic, TreatMissingData};
 
 /// One built-in detector with its defaults.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -31,20 +31,9 @@ pub struct CatalogEntry {
     pub evaluation_periods: u32,
     /// Always `Sum`: each matching event adds 1 to the metric.
     pub statistic: Statistic,
+    /// Always `GreaterThanOrEqualToThreshold`.
     pub comparison_operator: ComparisonOperator,
     pub treat_missing_data: TreatMissingData,
-}
-
-/// The alarm statistic; upstream uses only `Sum`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-pub enum Statistic {
-    Sum,
-}
-
-/// The alarm comparison; upstream uses only `GreaterThanOrEqualToThreshold`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-pub enum ComparisonOperator {
-    GreaterThanOrEqualToThreshold,
 }
 
 #[derive(Deserialize)]

@@ -11,7 +11,7 @@ use super::catalog::{self, CatalogEntry};
 use super::exclusions::{apply_clauses, build_clauses, ExclusionKind, ExclusionLists};
 use super::yaml::{self, key_text, position, Node, SNode};
 use super::{ConfigError, Detector, Diagnostic, Loaded, Profile, MAX_PATTERN_LEN};
-use crate::replay::alarm::{AlarmSpec, TreatMissingData};
+use crate::alarm::{AlarmSpec, TreatMissingData};
 
 /// The resource type of simple-container's CloudTrail alerts.
 const RESOURCE_TYPE: &str = "aws-cloudtrail-security-alerts";
@@ -156,7 +156,7 @@ fn find_block<'a>(root: &'a SNode, cx: &mut Ctx) -> Option<Option<&'a SNode>> {
             cx.error(
                 None,
                 format!("no `alerts:` block: neither a top-level `alerts:` key nor a resource with `type: {RESOURCE_TYPE}`"),
-                Some("see the README's \"Detector configuration\" section for the two accepted shapes".to_owned()),
+                Some("docs/configuration.md describes the two accepted shapes".to_owned()),
             );
             None
         }
@@ -602,16 +602,14 @@ fn walk_custom(v: &SNode, alerts: &mut Alerts, cx: &mut Ctx) {
                     Some(n) => c.datapoints_to_alarm = Some((n, fpos)),
                     None => ok = false,
                 },
-                "treatMissingData" => match fv.value.as_str() {
-                    Some("notBreaching") => c.treat_missing_data = TreatMissingData::NotBreaching,
-                    Some("breaching") => c.treat_missing_data = TreatMissingData::Breaching,
-                    Some("ignore") => c.treat_missing_data = TreatMissingData::Ignore,
-                    Some("missing") => c.treat_missing_data = TreatMissingData::Missing,
+                "treatMissingData" => match fv.value.as_str().map(str::parse) {
+                    Some(Ok(t)) => c.treat_missing_data = t,
                     _ => {
                         cx.error(
                             position(fv),
                             format!(
-                                "`{what}` must be one of notBreaching, breaching, ignore, missing"
+                                "`{what}` must be one of {}",
+                                TreatMissingData::NAMES.join(", ")
                             ),
                             None,
                         );
@@ -893,6 +891,8 @@ fn from_entry(e: &CatalogEntry, ov: Option<&Override>) -> Detector {
             period: e.period,
             evaluation_periods: e.evaluation_periods,
             datapoints_to_alarm: e.evaluation_periods,
+            statistic: e.statistic,
+            comparison_operator: e.comparison_operator,
             treat_missing_data: e.treat_missing_data,
         },
         exclusions: Vec::new(),
@@ -914,11 +914,13 @@ fn from_custom(c: &Custom, ov: Option<&Override>) -> Detector {
         base_pattern: c.pattern.clone(),
         pattern: c.pattern.clone(),
         alarm: AlarmSpec {
-            threshold: c.threshold.unwrap_or(1.0),
-            period: c.period.map_or(300, |p| p.0),
-            evaluation_periods,
             datapoints_to_alarm: c.datapoints_to_alarm.map_or(evaluation_periods, |p| p.0),
             treat_missing_data: c.treat_missing_data,
+            ..AlarmSpec::new(
+                c.threshold.unwrap_or(1.0),
+                c.period.map_or(300, |p| p.0),
+                evaluation_periods,
+            )
         },
         exclusions: Vec::new(),
         custom: true,

@@ -12,7 +12,7 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use crate::replay::alarm::AlarmSpec;
+use crate::alarm::AlarmSpec;
 
 pub mod catalog;
 mod config;
@@ -71,7 +71,7 @@ pub struct Detector {
     pub base_pattern: String,
     /// The effective pattern, after exclusions: what CloudWatch would be given.
     pub pattern: String,
-    /// The alarm on the detector's metric (Sum, GreaterThanOrEqualToThreshold).
+    /// The alarm on the detector's metric.
     pub alarm: AlarmSpec,
     /// The exclusion clauses appended to the base pattern, in pattern order.
     pub exclusions: Vec<ExclusionClause>,

@@ -3,18 +3,25 @@
 //!
 //! For every record:
 //! 1. one Aho-Corasick pass over the raw bytes (plus a `\u` check) gives the patterns that can
-//!    possibly match ([`prefilter`]);
+//!    possibly match (the literal prefilter);
 //! 2. term, regex and space-delimited candidates are evaluated on the raw text, as CloudWatch
 //!    Logs sees a CloudTrail event;
 //! 3. if any JSON pattern is a candidate, the record is parsed once, keeping only the paths
-//!    some JSON pattern reads ([`extract`]), and every JSON candidate is evaluated on that
+//!    some JSON pattern reads (partial extraction), and every JSON candidate is evaluated on that
 //!    document.
 //!
 //! The answers are those of [`Pattern::matches_message`] on the raw text, pattern by pattern;
-//! tests/engine_differential.rs checks it. See docs/engine.md.
+//! tests/it/engine_differential.rs checks it. See docs/engine.md.
 
-pub mod extract;
-pub mod prefilter;
+mod extract;
+mod prefilter;
+
+// Internals, public only for the benchmarks (benches/engine*.rs time extraction alone) and
+// the prefilter soundness property test (tests/it/engine_props.rs); not part of the API.
+#[doc(hidden)]
+pub use extract::PathTrie;
+#[doc(hidden)]
+pub use prefilter::{requirement, Prefilter, Requirement};
 
 use std::fmt;
 
@@ -22,13 +29,11 @@ use rayon::prelude::*;
 
 use crate::eval::Pattern;
 use crate::syntax::ast::Ast;
-use extract::PathTrie;
-use prefilter::Prefilter;
 
 /// How JSON candidates get their document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Extraction {
-    /// Only the paths the patterns read ([`PathTrie`]).
+    /// Only the paths the patterns read.
     Partial,
     /// `serde_json::from_str::<Value>` of the whole record.
     Full,

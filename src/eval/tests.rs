@@ -1,5 +1,5 @@
 //! Evaluator tests on hand-built ASTs (independent of the parser). The data-driven cases
-//! live in corpus/conformance/ and run through tests/conformance.rs.
+//! live in corpus/conformance/ and run through tests/it/conformance.rs.
 
 use serde_json::json;
 

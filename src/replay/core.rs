@@ -14,10 +14,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
 
-use super::alarm::{evaluate, AlarmRun, AlarmSpec};
 use super::attribution::{self, bump, Actor, Interner, OTHER, OTHER_ID};
 use super::labels::{Label, Labels};
 use super::report::*;
+use crate::alarm::{evaluate, AlarmRun, AlarmSpec, Datapoints};
 use crate::trail::time::{
     format_day, format_event_time as format_timestamp, parse_event_time as parse_timestamp,
 };
@@ -490,13 +490,7 @@ impl Accumulator {
             let (true_fires, false_fires, rate) = split(labelled, fires, cur_true[i]);
             let mut rep = DetectorReport {
                 key: spec.key.clone(),
-                alarm: AlarmReport {
-                    threshold: spec.alarm.threshold,
-                    period: spec.alarm.period,
-                    evaluation_periods: spec.alarm.evaluation_periods,
-                    datapoints_to_alarm: spec.alarm.datapoints_to_alarm,
-                    treat_missing_data: spec.alarm.treat_missing_data,
-                },
+                alarm: spec.alarm.clone(),
                 matched: det.matched,
                 fires,
                 fires_by_day: by_day(&spec.alarm, runs),
@@ -744,13 +738,19 @@ fn simulate(
         .map(|(s, d)| match span {
             Some((start, end)) => evaluate(
                 &s.alarm,
-                &d.counts,
+                &datapoints(&d.counts),
                 s.alarm.bucket_of(start),
                 s.alarm.bucket_of(end),
             ),
             None => Vec::new(),
         })
         .collect()
+}
+
+/// The Sum datapoints of a detector's metric: each matching event publishes 1.
+fn datapoints(counts: &BTreeMap<i64, u64>) -> Datapoints {
+    // Counts are far below 2^53, so the conversion is exact.
+    counts.iter().map(|(&b, &n)| (b, n as f64)).collect()
 }
 
 fn by_day(spec: &AlarmSpec, runs: &[AlarmRun]) -> BTreeMap<String, u64> {

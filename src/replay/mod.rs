@@ -5,7 +5,6 @@
 //! record with the detectors' verdicts ([`Verdicts`]) and renders the [`Report`] it returns with
 //! [`report::render`].
 
-pub mod alarm;
 pub mod attribution;
 pub mod core;
 pub mod driver;

@@ -160,7 +160,7 @@ impl Label {
 
 /// splitmix64: tiny, fast, and good enough for test data; no `rand` dependency.
 #[derive(Clone, Debug)]
-pub struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
     pub fn new(seed: u64) -> Self {

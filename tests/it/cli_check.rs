@@ -1,19 +1,8 @@
 //! `cwfilter check`: output format and exit codes (issue 3).
 
 use std::path::PathBuf;
-use std::process::Command;
 
-fn cwfilter() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_cwfilter"))
-}
-
-fn write(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cwfilter-check-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("write case file");
-    path
-}
+use crate::support::{cwfilter, TempDir};
 
 #[test]
 fn passing_corpus_exits_zero_with_summary_line() {
@@ -31,7 +20,8 @@ fn passing_corpus_exits_zero_with_summary_line() {
 
 #[test]
 fn failing_case_prints_id_expected_got_and_exits_one() {
-    let f = write(
+    let dir = TempDir::new("check-fail");
+    let f = dir.write(
         "fail.jsonl",
         concat!(
             r#"{"id":"absent-ne","pattern":"{ $.a != 1 }","event":"{}","expect":true}"#,
@@ -59,7 +49,8 @@ fn failing_case_prints_id_expected_got_and_exits_one() {
 
 #[test]
 fn bad_line_or_unreadable_file_exits_two() {
-    let f = write("bad.jsonl", "{\"id\":\"x\"}\n");
+    let dir = TempDir::new("check-bad");
+    let f = dir.write("bad.jsonl", "{\"id\":\"x\"}\n");
     let out = cwfilter().arg("check").arg(&f).output().expect("runs");
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -2,18 +2,11 @@
 //! for byte.
 
 use std::collections::BTreeMap;
-use std::process::{Command, Output};
 
 use serde::Deserialize;
 use serde_json::Value;
 
-fn cwfilter(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cwfilter"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cwfilter runs")
-}
+use crate::support::{run as cwfilter, TempDir};
 
 fn json_of(args: &[&str]) -> Vec<Value> {
     let out = cwfilter(args);
@@ -96,7 +89,7 @@ fn json_objects_carry_the_contract_fields_sorted_by_key() {
         assert_eq!(d["length"], upstream[key].len());
     }
     let ua = &by_key(&array)["unauthorizedApiCalls"];
-    assert_eq!(ua["threshold"], 10);
+    assert_eq!(ua["threshold"], 10.0);
     assert_eq!(ua["period"], 300);
     assert_eq!(ua["cisControl"], "CloudWatch.2");
 }
@@ -198,8 +191,7 @@ fn securityhub_profile_has_the_14_controls() {
 
 #[test]
 fn config_errors_exit_2_with_file_line_and_column() {
-    let dir = std::env::temp_dir().join(format!("cwfilter-cli-detectors-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("detectors-bad-config");
     let path = dir.join("bad.yaml");
     std::fs::write(
         &path,
@@ -223,13 +215,11 @@ fn config_errors_exit_2_with_file_line_and_column() {
     assert_eq!(out.status.code(), Some(2));
     let out = cwfilter(&["detectors", "--profile", "cis"]);
     assert_eq!(out.status.code(), Some(2));
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn config_warnings_go_to_stderr_and_exit_0() {
-    let dir = std::env::temp_dir().join(format!("cwfilter-cli-warn-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("detectors-warn");
     let path = dir.join("warn.yaml");
     std::fs::write(
         &path,
@@ -252,5 +242,4 @@ fn config_warnings_go_to_stderr_and_exit_0() {
     );
     let array: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(array.len(), 1);
-    std::fs::remove_dir_all(&dir).ok();
 }

@@ -1,20 +1,6 @@
 //! `cwfilter parse` end to end: canonical text, `--ast` JSON, caret diagnostics, exit codes.
 
-use std::process::{Command, Output};
-
-fn cwfilter(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cwfilter"))
-        .args(args)
-        .output()
-        .expect("run cwfilter")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::support::{run as cwfilter, stderr, stdout};
 
 #[test]
 fn prints_the_canonical_form() {

@@ -3,7 +3,7 @@
 //! counts computed here independently (direct field checks, not cwfilter's evaluator), every
 //! report format, and determinism across thread counts and input orders.
 //!
-//! Alarm defaults (README, Detector configuration): threshold 1 (10 for unauthorizedApiCalls, kmsKeyGrants,
+//! Alarm defaults (docs/configuration.md): threshold 1 (10 for unauthorizedApiCalls, kmsKeyGrants,
 //! anonymousProbes), period 300 s, 1 of 1, notBreaching. With those, an alarm is in ALARM
 //! exactly in the 5-minute buckets whose count reaches the threshold, and a fire is the first
 //! bucket of each run of consecutive such buckets.
@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use flate2::read::MultiGzDecoder;
 use flate2::write::GzEncoder;
@@ -22,33 +22,15 @@ use serde_json::{json, Value};
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-fn cwfilter() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_cwfilter"))
+use crate::support::{cwfilter, TempDir as Dir};
+
+/// Trail files in the shapes the replay reads.
+trait TrailFiles {
+    fn s3(&self, day: &str, name: &str, records: &[Value]) -> PathBuf;
+    fn jsonl(&self, rel: &str, records: &[Value]) -> PathBuf;
 }
 
-/// A temporary directory, removed on drop.
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let p =
-            std::env::temp_dir().join(format!("cwfilter-cli-replay-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Dir(p)
-    }
-
-    fn join(&self, rel: &str) -> PathBuf {
-        self.0.join(rel)
-    }
-
-    fn write(&self, rel: &str, bytes: &[u8]) -> PathBuf {
-        let p = self.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, bytes).unwrap();
-        p
-    }
-
+impl TrailFiles for Dir {
     /// A CloudTrail S3 object `{"Records":[...]}`, gzipped, under
     /// `AWSLogs/<acct>/CloudTrail/<region>/YYYY/MM/DD/` of delivery day `day` (YYYY-MM-DD).
     fn s3(&self, day: &str, name: &str, records: &[Value]) -> PathBuf {
@@ -57,7 +39,7 @@ impl Dir {
             "trail/AWSLogs/{ACCT}/CloudTrail/us-east-1/{y}/{m}/{d}/{ACCT}_CloudTrail_us-east-1_{y}{m}{d}T{name}.json.gz"
         );
         let body = serde_json::to_vec(&json!({ "Records": records })).unwrap();
-        self.write(&rel, &gzip(&body))
+        self.write(&rel, gzip(&body))
     }
 
     /// A JSON Lines file, one record per line.
@@ -68,12 +50,6 @@ impl Dir {
             text.push('\n');
         }
         self.write(rel, text.as_bytes())
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -700,8 +676,8 @@ fn m_of_n_alarm_from_a_custom_detector() {
         .collect();
     assert_eq!(keys, ["probeAlarm"]);
     let d = det(&r, "probeAlarm");
-    assert_eq!(d["alarm"]["evaluation_periods"], 3);
-    assert_eq!(d["alarm"]["datapoints_to_alarm"], 2);
+    assert_eq!(d["alarm"]["evaluationPeriods"], 3);
+    assert_eq!(d["alarm"]["datapointsToAlarm"], 2);
     assert_eq!(
         (d["matched"].as_u64(), d["fires"].as_u64()),
         (Some(5), Some(2))
@@ -1333,7 +1309,7 @@ fn every_format_renders_from_the_cli_and_escapes_hostile_values() {
 
     let mut outputs = BTreeMap::new();
     for format in ["table", "json", "csv", "markdown", "html"] {
-        let out = dir.join(&format!("report.{format}"));
+        let out = dir.join(format!("report.{format}"));
         let r = run(&[
             OsStr::new("--format"),
             OsStr::new(format),

@@ -1,10 +1,6 @@
 //! `cwfilter synth` on the command line.
 
-use std::process::Command;
-
-fn cwfilter() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_cwfilter"))
-}
+use crate::support::cwfilter;
 
 #[test]
 fn writes_a_trail_and_refuses_to_mix_trails() {

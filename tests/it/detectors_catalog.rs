@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use cwfilter::alarm::TreatMissingData;
 use cwfilter::detectors::{self, catalog, load_str, Detector, Loaded, Profile};
-use cwfilter::replay::alarm::TreatMissingData;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -146,7 +146,7 @@ fn no_config_enables_every_detector_with_defaults_sorted_by_key() {
         assert_eq!(d.alarm.datapoints_to_alarm, d.alarm.evaluation_periods);
         assert_eq!(
             d.alarm.treat_missing_data,
-            cwfilter::replay::alarm::TreatMissingData::NotBreaching
+            cwfilter::alarm::TreatMissingData::NotBreaching
         );
     }
     let sh = detectors::load(None, Profile::SecurityHub).unwrap();

@@ -309,7 +309,7 @@ fn custom_detectors_load_with_defaults() {
     );
     assert_eq!(
         big.alarm.treat_missing_data,
-        cwfilter::replay::alarm::TreatMissingData::Missing
+        cwfilter::alarm::TreatMissingData::Missing
     );
 }
 

@@ -5,7 +5,7 @@
 //! - the prefilter never rules out a pattern that matches (soundness);
 //! - the engine's answers equal the evaluator's (`matches_message` on the raw text).
 
-use cwfilter::engine::prefilter::{requirement, Prefilter};
+use cwfilter::engine::{requirement, Prefilter};
 use cwfilter::engine::{Engine, MatchSet};
 use cwfilter::eval::{Message, Pattern};
 use proptest::prelude::*;

@@ -339,7 +339,7 @@ fn catalog_detectors_on_real_records() {
 /// Known gap, kept visible: upstream quotes values with Go's `strconv.Quote`, which writes a
 /// tab as `\t`, but CloudWatch (and this parser, spec A20) decodes only `\"` and `\\` inside
 /// quoted strings. A value holding a control character therefore excludes the literal text
-/// `a\tb`, not `a<TAB>b`. Byte-identical to upstream on purpose; flagged in the README's Security section.
+/// `a\tb`, not `a<TAB>b`. Byte-identical to upstream on purpose; flagged in SECURITY.md.
 #[test]
 fn control_characters_in_exclusion_values_exclude_their_escaped_text() {
     let lists = ExclusionLists::default().with(ExclusionKind::UserNames, &["a\tb"]);

@@ -1,7 +1,5 @@
 //! `cwfilter lint`: each check fires on the mistake and stays quiet on the fixed form.
 
-use std::process::{Command, Output};
-
 use cwfilter::detectors::lint::{lint_detector, lint_pattern, LintId};
 use cwfilter::detectors::{load_str, Detector, Profile};
 
@@ -30,13 +28,7 @@ fn detector_ids(d: &Detector) -> Vec<&'static str> {
         .collect()
 }
 
-fn cwfilter(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cwfilter"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cwfilter runs")
-}
+use crate::support::run as cwfilter;
 
 #[test]
 fn cw001_unguarded_not_equal_on_an_optional_field() {

@@ -1,9 +1,6 @@
 //! `cwfilter lint ... PATH`: the checks that need a trail (CW006, CW007), on small hand-built
 //! trails.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
 use serde_json::{json, Value};
 
 use cwfilter::detectors::lint::{Finding, LintId};
@@ -344,24 +341,16 @@ fn accumulators_merge_to_the_same_totals() {
 
 // ---- the command ----
 
-fn trail_dir(tag: &str, files: &[(&str, &[Value])]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cwfilter-lint-data-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+fn trail_dir(tag: &str, files: &[(&str, &[Value])]) -> TempDir {
+    let dir = TempDir::new(&format!("lint-data-{tag}"));
     for (name, records) in files {
         let text: String = records.iter().map(|r| format!("{r}\n")).collect();
-        std::fs::write(dir.join(name), text).unwrap();
+        dir.write(name, text);
     }
     dir
 }
 
-fn cwfilter(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cwfilter"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cwfilter runs")
-}
+use crate::support::{run as cwfilter, TempDir};
 
 #[test]
 fn cli_text_json_and_exit_codes() {

@@ -1,6 +1,6 @@
 //! The replay core on hand-built trails with hand-checked expectations.
 
-use cwfilter::replay::alarm::{AlarmSpec, TreatMissingData};
+use cwfilter::alarm::{AlarmSpec, TreatMissingData};
 use cwfilter::replay::time::{parse_bound, Bound};
 use cwfilter::replay::{
     Accumulator, DetectorSpec, Label, Labels, Observed, ReplayConfig, Report, Verdicts,
@@ -29,11 +29,9 @@ fn det(
     DetectorSpec {
         key: key.into(),
         alarm: AlarmSpec {
-            threshold,
-            period,
-            evaluation_periods: n,
             datapoints_to_alarm: m,
             treat_missing_data: t,
+            ..AlarmSpec::new(threshold, period, n)
         },
         exclusions: Vec::new(),
     }

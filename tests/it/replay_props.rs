@@ -1,8 +1,8 @@
 //! Properties of the alarm model and the replay core.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use cwfilter::replay::alarm::{evaluate, AlarmRun, AlarmSpec, AlarmState, TreatMissingData};
+use cwfilter::alarm::{evaluate, AlarmRun, AlarmSpec, AlarmState, Datapoints, TreatMissingData};
 use cwfilter::replay::{Accumulator, DetectorSpec, ReplayConfig, Report, Verdicts};
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -16,31 +16,30 @@ const MODES: [TreatMissingData; 4] = [
 
 fn spec_strategy() -> impl Strategy<Value = AlarmSpec> {
     (1u32..6, 1u32..6, 0usize..4, 1u32..5).prop_map(|(n, m, mode, threshold)| AlarmSpec {
-        threshold: f64::from(threshold),
-        period: 60,
-        evaluation_periods: n,
         datapoints_to_alarm: m.min(n),
         treat_missing_data: MODES[mode],
+        ..AlarmSpec::new(f64::from(threshold), 60, n)
     })
 }
 
-fn sums_strategy() -> impl Strategy<Value = BTreeMap<i64, u64>> {
-    prop::collection::btree_map(0i64..60, 1u64..8, 0..25)
+/// Sum datapoints: counts of matching events per period.
+fn sums_strategy() -> impl Strategy<Value = Datapoints> {
+    prop::collection::btree_map(0i64..60, (1u32..8).prop_map(f64::from), 0..25)
 }
 
 /// The alarm evaluated period by period, exactly as documented, with no shortcut.
-fn reference(spec: &AlarmSpec, sums: &BTreeMap<i64, u64>, first: i64, last: i64) -> Vec<AlarmRun> {
+fn reference(spec: &AlarmSpec, sums: &Datapoints, first: i64, last: i64) -> Vec<AlarmRun> {
     let n = i64::from(spec.evaluation_periods);
     let m = u64::from(spec.datapoints_to_alarm);
     let mut state = AlarmState::InsufficientData;
     let mut runs: Vec<AlarmRun> = Vec::new();
     for b in first..=last {
-        let window: Vec<Option<u64>> = (b - n + 1..=b).map(|i| sums.get(&i).copied()).collect();
+        let window: Vec<Option<f64>> = (b - n + 1..=b).map(|i| sums.get(&i).copied()).collect();
         let present = window.iter().flatten().count() as u64;
         let breaching = window
             .iter()
             .flatten()
-            .filter(|&&s| s as f64 >= spec.threshold)
+            .filter(|&&s| s >= spec.threshold)
             .count() as u64;
         let missing = n as u64 - present;
         let alarm = |yes: bool| {
@@ -110,7 +109,7 @@ proptest! {
         // a new data point below the threshold can legitimately end an ALARM there.
         let mut more = sums.clone();
         for (b, n) in extra {
-            *more.entry(b).or_insert(0) += n;
+            *more.entry(b).or_insert(0.0) += n;
         }
         let before = alarm_periods(&evaluate(&spec, &sums, 0, 70));
         let after = alarm_periods(&evaluate(&spec, &more, 0, 70));
@@ -124,7 +123,7 @@ proptest! {
 /// ALARM periods only shrink.
 #[test]
 fn raising_the_threshold_can_split_a_run() {
-    let sums: BTreeMap<i64, u64> = [(1, 5), (2, 1), (3, 5)].into_iter().collect();
+    let sums: Datapoints = [(1, 5.0), (2, 1.0), (3, 5.0)].into_iter().collect();
     let low = evaluate(&AlarmSpec::new(1.0, 60, 1), &sums, 0, 5);
     let high = evaluate(&AlarmSpec::new(2.0, 60, 1), &sums, 0, 5);
     assert_eq!(low, vec![AlarmRun { start: 1, end: 3 }]);
@@ -148,11 +147,9 @@ fn config() -> ReplayConfig {
     let d = |key: &str, threshold: f64, period: u32, n: u32, m: u32, t| DetectorSpec {
         key: key.into(),
         alarm: AlarmSpec {
-            threshold,
-            period,
-            evaluation_periods: n,
             datapoints_to_alarm: m,
             treat_missing_data: t,
+            ..AlarmSpec::new(threshold, period, n)
         },
         exclusions: vec!["x".into()],
     };

@@ -1,7 +1,7 @@
 //! Renderers against hostile event data (issue 7: outputs must not be injectable) and empty
 //! reports (no panic, still well-formed).
 
-use cwfilter::replay::alarm::AlarmSpec;
+use cwfilter::alarm::AlarmSpec;
 use cwfilter::replay::report::{render, Format, Report};
 use cwfilter::replay::{Accumulator, DetectorSpec, ReplayConfig, Verdicts};
 use proptest::prelude::*;

@@ -389,11 +389,10 @@ fn envelopes_with_bad_members_report_each_member() {
     assert!(errs[4].starts_with("mixed:4: `Records` is not an array"));
 }
 
-fn tempdir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cwfilter-reader-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+use crate::support::TempDir;
+
+fn tempdir(tag: &str) -> TempDir {
+    TempDir::new(&format!("reader-{tag}"))
 }
 
 #[test]

@@ -10,10 +10,10 @@ use cwfilter::trail::synth::{
 use cwfilter::trail::time::{parse_event_time, s3_key_day, DAY};
 use serde_json::Value;
 
-fn tempdir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cwfilter-synth-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+use crate::support::TempDir;
+
+fn tempdir(tag: &str) -> TempDir {
+    TempDir::new(&format!("synth-{tag}"))
 }
 
 fn small(seed: u64) -> SynthConfig {

@@ -316,10 +316,6 @@ fn summary_table(o: &mut String, r: &Report, labelled: bool) {
 
 fn detector_section(o: &mut String, d: &DetectorReport, r: &Report, labelled: bool) {
     let a = &d.alarm;
-    let tmd = serde_json::to_value(a.treat_missing_data)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
     let _ = writeln!(
         o,
         "<section class=\"det\"><header><h3><code>{}</code></h3><span class=\"meta\">threshold {} · period {}s · {} of {} · missing data: {}</span></header>",
@@ -328,7 +324,7 @@ fn detector_section(o: &mut String, d: &DetectorReport, r: &Report, labelled: bo
         a.period,
         a.datapoints_to_alarm,
         a.evaluation_periods,
-        escape(&tmd)
+        escape(a.treat_missing_data.name())
     );
     let mut line = format!("{} matched · <b>{}</b> fires", d.matched, d.fires);
     if labelled {

@@ -67,18 +67,10 @@ pub struct Window {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AlarmReport {
-    pub threshold: f64,
-    pub period: u32,
-    pub evaluation_periods: u32,
-    pub datapoints_to_alarm: u32,
-    pub treat_missing_data: crate::replay::alarm::TreatMissingData,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DetectorReport {
     pub key: String,
-    pub alarm: AlarmReport,
+    /// The detector's alarm, with the field names of the config (see [`crate::alarm`]).
+    pub alarm: crate::alarm::AlarmSpec,
     /// Events the detector's filter matched.
     pub matched: u64,
     /// Alarm notifications (transitions into ALARM).

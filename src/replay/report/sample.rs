@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::Report;
-use crate::replay::alarm::{AlarmSpec, TreatMissingData};
+use crate::alarm::AlarmSpec;
 use crate::replay::core::{Accumulator, DetectorSpec, ReplayConfig, Verdicts};
 use crate::replay::labels::{Label, Labels};
 
@@ -16,13 +16,7 @@ pub(crate) const ESC: &str = "evil\u{1b}[2J\u{7}";
 fn det(key: &str, threshold: f64, exclusions: &[&str]) -> DetectorSpec {
     DetectorSpec {
         key: key.into(),
-        alarm: AlarmSpec {
-            threshold,
-            period: 300,
-            evaluation_periods: 1,
-            datapoints_to_alarm: 1,
-            treat_missing_data: TreatMissingData::NotBreaching,
-        },
+        alarm: AlarmSpec::new(threshold, 300, 1),
         exclusions: exclusions.iter().map(|s| s.to_string()).collect(),
     }
 }

@@ -119,10 +119,7 @@ pub fn render(r: &Report) -> String {
             a.period,
             a.datapoints_to_alarm,
             a.evaluation_periods,
-            serde_json::to_value(a.treat_missing_data)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default()
+            a.treat_missing_data
         );
         if !d.fires_by_day.is_empty() {
             let days: Vec<String> = d

@@ -1,90 +1,23 @@
-//! The CloudWatch alarm model (metric value 1 per matching event, Sum per period).
+//! Evaluating an alarm over a series of datapoints: CloudWatch's M-of-N state machine with
+//! its treatment of missing data.
 
 use std::collections::BTreeMap;
 
-/// How CloudWatch treats a period with no data point (PutMetricAlarm `TreatMissingData`).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "camelCase")]
-pub enum TreatMissingData {
-    /// Missing periods count as within threshold (upstream's setting).
-    #[default]
-    NotBreaching,
-    /// Missing periods count as breaching.
-    Breaching,
-    /// Missing periods are skipped; the alarm keeps its state.
-    Ignore,
-    /// Missing periods are missing: evaluation looks further back.
-    Missing,
-}
+use super::spec::{AlarmSpec, TreatMissingData};
 
-/// The alarm a detector's metric drives: statistic Sum, GreaterThanOrEqualToThreshold.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AlarmSpec {
-    /// Sum per period at or above which a period breaches.
-    pub threshold: f64,
-    /// Period length in seconds (10, 20, 30 or a multiple of 60).
-    pub period: u32,
-    /// How many recent periods are evaluated.
-    pub evaluation_periods: u32,
-    /// How many of those must breach (M of N); defaults to `evaluation_periods`.
-    pub datapoints_to_alarm: u32,
-    pub treat_missing_data: TreatMissingData,
-}
-
-impl AlarmSpec {
-    /// An alarm with CloudWatch's defaults: M of N = N of N, missing data not breaching.
-    pub fn new(threshold: f64, period: u32, evaluation_periods: u32) -> Self {
-        AlarmSpec {
-            threshold,
-            period,
-            evaluation_periods,
-            datapoints_to_alarm: evaluation_periods,
-            treat_missing_data: TreatMissingData::NotBreaching,
-        }
-    }
-
-    /// Checks the values the simulation depends on (CloudWatch rejects the same alarms).
-    pub fn validate(&self) -> Result<(), String> {
-        if !self.threshold.is_finite() {
-            return Err(format!(
-                "threshold {} is not a finite number",
-                self.threshold
-            ));
-        }
-        if self.period == 0 {
-            return Err("period must be at least 1 second".into());
-        }
-        if self.evaluation_periods == 0 {
-            return Err("evaluationPeriods must be at least 1".into());
-        }
-        if self.datapoints_to_alarm == 0 || self.datapoints_to_alarm > self.evaluation_periods {
-            return Err(format!(
-                "datapointsToAlarm {} must be between 1 and evaluationPeriods {}",
-                self.datapoints_to_alarm, self.evaluation_periods
-            ));
-        }
-        Ok(())
-    }
-
-    /// The period bucket holding an event at `secs` (buckets are aligned to the UTC epoch).
-    pub fn bucket_of(&self, secs: i64) -> i64 {
-        secs.div_euclid(i64::from(self.period.max(1)))
-    }
-
-    /// The first second of bucket `bucket`.
-    pub fn bucket_start(&self, bucket: i64) -> i64 {
-        bucket.saturating_mul(i64::from(self.period.max(1)))
-    }
-}
+/// An alarm's datapoints: period index (see [`AlarmSpec::bucket_of`]) -> the period's statistic.
+/// A period absent from the map has no datapoint (a metric filter without a default value
+/// publishes nothing in a period where no event matched).
+pub type Datapoints = BTreeMap<i64, f64>;
 
 /// The state of a simulated alarm after a period is evaluated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AlarmState {
+    /// Not enough data to decide (the initial state).
     InsufficientData,
+    /// Within the threshold.
     Ok,
+    /// Breaching.
     Alarm,
 }
 
@@ -92,13 +25,14 @@ pub enum AlarmState {
 /// evaluated (the fire). Bucket indices, both inclusive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AlarmRun {
+    /// The period whose evaluation went into ALARM (the fire).
     pub start: i64,
+    /// The last period still in ALARM.
     pub end: i64,
 }
 
-/// Simulates the alarm over the periods `first..=last`, given the Sum of the metric in every
-/// period that has a data point (`sums`; a period absent from the map has no data point, as a
-/// metric filter without a default value emits nothing when no event matches).
+/// Simulates the alarm over the periods `first..=last`, given the datapoints of the periods that
+/// have one. A datapoint breaches when the alarm's comparison operator says so.
 ///
 /// At each period the alarm looks at the last `evaluation_periods` periods:
 /// - `notBreaching` / `breaching`: a missing period counts as within / beyond the threshold;
@@ -109,12 +43,7 @@ pub struct AlarmRun {
 ///
 /// The alarm starts in INSUFFICIENT_DATA; periods before `first` have no data. Returns the runs of
 /// ALARM in order; each run's `start` is a fire.
-pub fn evaluate(
-    spec: &AlarmSpec,
-    sums: &BTreeMap<i64, u64>,
-    first: i64,
-    last: i64,
-) -> Vec<AlarmRun> {
+pub fn evaluate(spec: &AlarmSpec, datapoints: &Datapoints, first: i64, last: i64) -> Vec<AlarmRun> {
     let n = i64::from(spec.evaluation_periods.max(1));
     let m = u64::from(
         spec.datapoints_to_alarm
@@ -127,10 +56,9 @@ pub fn evaluate(
     while b <= last {
         let lo = b.saturating_sub(n - 1);
         let (mut present, mut breaching) = (0u64, 0u64);
-        for (_, &sum) in sums.range(lo..=b) {
+        for (_, &value) in datapoints.range(lo..=b) {
             present += 1;
-            // Counts are far below 2^53, so the conversion is exact.
-            if sum as f64 >= spec.threshold {
+            if spec.comparison_operator.breaches(value, spec.threshold) {
                 breaching += 1;
             }
         }
@@ -153,7 +81,7 @@ pub fn evaluate(
         // With no data point in the window the state is the same for every period until the
         // next data point enters the window, so jump there (sparse trails, long windows).
         b = if present == 0 {
-            match sums.range(b.saturating_add(1)..).next() {
+            match datapoints.range(b.saturating_add(1)..).next() {
                 Some((&nb, _)) => nb.min(last.saturating_add(1)),
                 None => last.saturating_add(1),
             }
@@ -178,18 +106,17 @@ fn decide(alarm: bool) -> AlarmState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::alarm::ComparisonOperator;
 
-    fn sums(pairs: &[(i64, u64)]) -> BTreeMap<i64, u64> {
-        pairs.iter().copied().collect()
+    fn sums(pairs: &[(i64, u64)]) -> Datapoints {
+        pairs.iter().map(|&(b, n)| (b, n as f64)).collect()
     }
 
     fn spec(threshold: f64, n: u32, m: u32, t: TreatMissingData) -> AlarmSpec {
         AlarmSpec {
-            threshold,
-            period: 300,
-            evaluation_periods: n,
             datapoints_to_alarm: m,
             treat_missing_data: t,
+            ..AlarmSpec::new(threshold, 300, n)
         }
     }
 
@@ -286,7 +213,7 @@ mod tests {
     #[test]
     fn not_breaching_with_no_data_never_fires() {
         let s = spec(1.0, 1, 1, TreatMissingData::NotBreaching);
-        assert!(evaluate(&s, &BTreeMap::new(), 0, 1000).is_empty());
+        assert!(evaluate(&s, &Datapoints::new(), 0, 1000).is_empty());
     }
 
     #[test]
@@ -297,23 +224,17 @@ mod tests {
     }
 
     #[test]
-    fn validation() {
-        assert!(AlarmSpec::new(1.0, 300, 1).validate().is_ok());
-        assert!(AlarmSpec::new(f64::NAN, 300, 1).validate().is_err());
-        assert!(AlarmSpec::new(1.0, 0, 1).validate().is_err());
-        assert!(AlarmSpec::new(1.0, 300, 0).validate().is_err());
-        let mut s = AlarmSpec::new(1.0, 300, 2);
-        s.datapoints_to_alarm = 3;
-        assert!(s.validate().is_err());
-    }
-
-    #[test]
-    fn buckets_align_to_the_epoch() {
-        let s = AlarmSpec::new(1.0, 300, 1);
-        assert_eq!(s.bucket_of(0), 0);
-        assert_eq!(s.bucket_of(299), 0);
-        assert_eq!(s.bucket_of(300), 1);
-        assert_eq!(s.bucket_of(-1), -1);
-        assert_eq!(s.bucket_start(2), 600);
+    fn the_comparison_operator_decides_what_breaches() {
+        // A "too quiet" alarm: below 2 per period, missing periods breaching.
+        let s = AlarmSpec {
+            comparison_operator: ComparisonOperator::LessThanThreshold,
+            treat_missing_data: TreatMissingData::Breaching,
+            ..AlarmSpec::new(2.0, 300, 1)
+        };
+        let runs = evaluate(&s, &sums(&[(0, 5), (1, 1), (2, 2), (4, 3)]), 0, 4);
+        assert_eq!(
+            runs,
+            vec![AlarmRun { start: 1, end: 1 }, AlarmRun { start: 3, end: 3 }]
+        );
     }
 }
