@@ -2,7 +2,6 @@
 //! answer, same output formats and the AWS CLI's exit status for a rejected call, so a
 //! pipeline can alias the command and drop its credentials.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use serde_json::{json, Map, Value};
@@ -11,6 +10,7 @@ use cwfilter::eval::Pattern;
 use cwfilter::trail::MAX_EVENT_BYTES;
 
 use super::aws_output::{self, AwsOutput};
+use super::output;
 
 /// The AWS CLI's exit status when the service answers with an error.
 const SERVICE_ERROR: u8 = 254;
@@ -196,13 +196,8 @@ pub fn run(args: Args) -> ExitCode {
         "TestMetricFilter",
         &response(&pattern, &req.messages),
     );
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match output::print(&text) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("cwfilter: cannot write output: {e}");
-            ExitCode::from(2)
-        }
+        Err(code) => code,
     }
 }
