@@ -2,6 +2,7 @@
 //! area of behaviour.
 
 mod cli_check;
+mod cli_completions;
 mod cli_detectors;
 mod cli_match;
 mod cli_output;
