@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Writes seed inputs for every fuzz target into fuzz/corpus/<target>/ (gitignored).
-# Sources: the conformance cases and syntax errors (patterns and events), the detector
+# Sources: the conformance cases and syntax errors (patterns and events), the patterns
+# deployed in public repositories (corpus/real-world/patterns.jsonl), the detector
 # patterns, the YAML configs under tests/data, the trail reader fixtures and a sample of
 # the CloudTrail corpus (plain, gzip, wrapped as an S3 object). Safe to re-run.
 set -euo pipefail
@@ -37,6 +38,9 @@ for path in sorted(glob.glob("corpus/conformance/*.jsonl") + glob.glob("corpus/e
             if isinstance(e, str):
                 events.append(e)
                 put("eval", p.encode() + b"\0" + e.encode())
+
+# Patterns deployed through Terraform, CloudFormation, SAM, CDK (issue #11).
+patterns += [r["pattern"] for r in jsonl("corpus/real-world/patterns.jsonl")]
 
 for p in patterns:
     put("parse", p)

@@ -41,6 +41,7 @@ pub mod engine;
 pub mod eval;
 pub mod replay;
 pub mod syntax;
+pub mod terminal;
 mod textfile;
 pub mod trail;
 

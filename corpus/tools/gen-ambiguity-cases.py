@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generates corpus/conformance/cwfilter-ambiguities.jsonl: one or more cases per ambiguity
-A1-A28 of the spec's section 10, encoding cwfilter's decision (docs/semantics.md).
+A1-A30 of the spec's section 10, encoding cwfilter's decision (docs/semantics.md).
 Run from the repository root:
     python3 corpus/tools/gen-ambiguity-cases.py > corpus/conformance/cwfilter-ambiguities.jsonl
 """
@@ -17,8 +17,12 @@ def err(id, pattern, note):
 # A1 substring terms
 m("a1-substring", "ERROR", "Exiting with ERRORCODE: -1", True, "A1: terms are case-sensitive substrings")
 m("a1-case", "error", "Exiting with ERRORCODE: -1", False, "A1: case sensitive")
-# A2 unquoted punctuation in terms: rejected (strict reading)
-err("a2-unquoted-colon", "ERROR:", "A2: unquoted non-alphanumeric term characters are rejected; quote them")
+# A2 unquoted punctuation in terms: `.` and `=` (deployed evidence), everything else rejected
+err("a2-unquoted-colon", "ERROR:", "A2: unquoted punctuation without evidence (`:`) is rejected; quote it")
+m("a2-unquoted-dot", "Malware scan timed out for notification.id", "Malware scan timed out for notification.id 42", True, "A2: unquoted `.` (deployed: cds-snc/notification-terraform)")
+m("a2-unquoted-dot-substring", "notification.id", "notificationXid", False, "A2: an unquoted `.` is a literal dot, not a regex wildcard")
+m("a2-unquoted-equals", "Token=", '{"body": "SubscribeURL ...&Token=abc"}', True, "A2: unquoted `=` (deployed: localstack validated test)")
+err("a2-unquoted-paren", "foo(bar)", "A2: parentheses are an observed rejection (O5); quote them")
 m("a2-quoted-colon", '"ERROR:"', "ERROR: disk full", True, "A2: quoted punctuation is literal")
 # A3 empty / whitespace-only phrase
 m("a3-space-phrase", '" "', "nospace", True, "A3: whitespace-only phrase matches everything")
@@ -124,6 +128,15 @@ m("a26-leading-space", "[a = x, b]", "  x y", True, "A26: leading spaces are ski
 err("a27-unnamed-condition", "[..., =404, bytes]", "A27: a condition needs a field name")
 # A28 duplicate names
 err("a28-duplicate-names", "[a, a]", "A28: duplicate field names are rejected")
+# A29 regex braces that start no repetition are literal
+m("a29-literal-brace-group", "%{172\\.16\\.}%", "src {172.16.} dst", True, "A29: the braces are literal characters")
+m("a29-literal-brace-no-match", "[version, accountId, interfaceId, srcAddr=%{172\\.16\\.}.*?%, dstAddr, ...]", "2 123456789012 eni-1 172.16.0.9 10.0.0.1 443 49152 6 1 40 1 2 ACCEPT OK", False, "A29: the deployed pattern needs braces in srcAddr, so a plain 172.16 address does not match")
+m("a29-repetition-still-counts", "%^a{2}$%", "aa", True, "A29: a valid {n} is still a repetition")
+m("a29-brace-after-alternation", "%x|{2}%", "a {2} b", True, "A29: `{` after `|` has nothing to repeat: literal")
+err("a29-reversed-bounds", "%a{5,3}%", "A29/#10: a valid-looking repetition the engine refuses is an error")
+# A30 [] : no fields, matches everything
+m("a30-empty-brackets", "[]", "any message at all", True, "A30: [] is accepted (LocalStack's recorded AWS test) and matches every event")
+m("a30-empty-brackets-empty-message", "[]", "", True, "A30: even an empty message")
 # 6.7 numeric compare on non-numeric token
 m("s67-numeric-vs-dash", "[a, bytes > 10]", "x -", False, "6.7: numeric comparison on a non-numeric token is false")
 m("s67-ne-number-vs-dash", "[a, bytes != 10]", "x -", True, "A9 in fields: != with a number compares text when the token is not numeric")

@@ -3,12 +3,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use cwfilter::detectors::{self, Detector, Profile};
+use cwfilter::detectors::{Detector, Profile};
 use serde_json::{json, Value};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// YAML config: a top-level `alerts:` block or a simple-container server.yaml.
+    /// YAML config: a top-level `alerts:` block or a simple-container server.yaml (`-`
+    /// reads stdin).
     /// Without it, every detector of the profile is enabled with its defaults.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -27,25 +28,26 @@ pub enum Format {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let loaded = match detectors::load(args.config.as_deref(), args.profile) {
+    let loaded = match super::input::load_detectors(args.config.as_deref(), args.profile) {
         Ok(loaded) => loaded,
         Err(e) => {
             for d in &e.errors {
-                eprintln!("error: {d}");
+                eprintln!("cwfilter: {d}");
             }
             return ExitCode::from(2);
         }
     };
     for w in &loaded.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("cwfilter: warning: {w}");
     }
+    super::input::warn_if_none(&loaded, args.config.as_deref());
     let text = match args.format {
         Format::Json => {
             let array: Vec<Value> = loaded.detectors.iter().map(to_json).collect();
             match serde_json::to_string_pretty(&array) {
                 Ok(s) => s + "\n",
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    eprintln!("cwfilter: {e}");
                     return ExitCode::from(2);
                 }
             }

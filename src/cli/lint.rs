@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use cwfilter::detectors::lint::{self, Finding};
 use cwfilter::detectors::lint_data::{Accumulator, TrailLint, TrailReport};
-use cwfilter::detectors::{self, Profile};
+use cwfilter::detectors::Profile;
 use cwfilter::trail::{discover, read_input, Input, Item, ReadOptions};
 
 #[derive(clap::Args)]
@@ -21,12 +21,16 @@ use cwfilter::trail::{discover, read_input, Input, Item, ReadOptions};
     cwfilter lint --pattern '{ $.eventName = \"ConsoleLogin\" }' trail.json.gz\n\n\
 Exit status: 0 without warnings, 1 with warnings, 2 on an invalid config or pattern or an unreadable trail.")]
 pub struct Args {
-    /// Lint the detectors this YAML config enables (default: every detector of the profile).
+    /// Lint the detectors this YAML config enables (`-` reads stdin; default: every detector
+    /// of the profile).
     #[arg(long, value_name = "FILE", conflicts_with = "pattern")]
     pub config: Option<PathBuf>,
     /// Lint one filter pattern instead of detectors.
-    #[arg(long, value_name = "PATTERN")]
+    #[arg(long, value_name = "PATTERN", conflicts_with = "pattern_file")]
     pub pattern: Option<String>,
+    /// Lint the filter pattern in FILE (`-` for stdin) instead of detectors.
+    #[arg(short = 'f', long, value_name = "FILE", conflicts_with = "config")]
+    pub pattern_file: Option<PathBuf>,
     /// Built-in catalog: `upstream` or `securityhub`.
     #[arg(long, value_name = "NAME", default_value = "upstream")]
     pub profile: Profile,
@@ -55,33 +59,42 @@ struct TrailRun {
 pub fn run(args: Args) -> ExitCode {
     let mut findings: Vec<Finding> = Vec::new();
     let mut config_warnings: Vec<String> = Vec::new();
-    let trail_lint = if let Some(pattern) = &args.pattern {
-        match lint::lint_pattern(pattern) {
+    let inline = args.pattern.as_deref();
+    let trail_lint = if inline.is_some() || args.pattern_file.is_some() {
+        let pattern = match super::input::pattern_text(inline, args.pattern_file.as_deref()) {
+            Ok(text) => text,
+            Err(e) => {
+                eprintln!("cwfilter: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        match lint::lint_pattern(&pattern) {
             Ok(f) => findings = f,
             Err(e) => {
-                eprintln!("{}", e.render());
+                super::input::pattern_error(&e, &pattern, inline.is_some());
                 return ExitCode::from(2);
             }
         }
         // The pattern parsed above, so this cannot fail; an error would still be reported.
-        TrailLint::for_pattern(pattern).map_err(|e| ("pattern".to_owned(), e))
+        TrailLint::for_pattern(&pattern).map_err(|e| ("pattern".to_owned(), e))
     } else {
-        let loaded = match detectors::load(args.config.as_deref(), args.profile) {
+        let loaded = match super::input::load_detectors(args.config.as_deref(), args.profile) {
             Ok(loaded) => loaded,
             Err(e) => {
                 for d in &e.errors {
-                    eprintln!("error: {d}");
+                    eprintln!("cwfilter: {d}");
                 }
                 return ExitCode::from(2);
             }
         };
+        super::input::warn_if_none(&loaded, args.config.as_deref());
         config_warnings = loaded.warnings.iter().map(ToString::to_string).collect();
         for d in &loaded.detectors {
             match lint::lint_detector(d) {
                 Ok(f) => findings.extend(f),
                 Err(e) => {
-                    eprintln!("error: detector `{}` has an invalid pattern", d.key);
-                    eprintln!("{}", e.render());
+                    eprintln!("cwfilter: detector `{}` has an invalid pattern", d.key);
+                    eprintln!("{}", super::input::rendered(&e));
                     return ExitCode::from(2);
                 }
             }
@@ -95,8 +108,8 @@ pub fn run(args: Args) -> ExitCode {
         match trail_lint {
             Ok(t) => Some(lint_trail(&t, &args.paths)),
             Err((what, e)) => {
-                eprintln!("error: {what} has an invalid pattern");
-                eprintln!("{}", e.render());
+                eprintln!("cwfilter: {what} has an invalid pattern");
+                eprintln!("{}", super::input::rendered(&e));
                 return ExitCode::from(2);
             }
         }

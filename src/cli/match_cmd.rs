@@ -1,53 +1,160 @@
 //! `cwfilter match`: grep for events with a filter pattern.
 
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use cwfilter::detectors::Profile;
 use cwfilter::engine::Engine;
 use cwfilter::eval::{Message, Pattern};
+use cwfilter::replay::time::Bound;
+use cwfilter::trail::reader::record_event_time;
 use cwfilter::trail::{discover, read_input, Item, ReadOptions};
 
+use super::input;
 use super::output;
 
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
     cwfilter match '{ $.userIdentity.type = \"Root\" }' AWSLogs/\n  \
     cwfilter match --count '{ $.errorCode = \"AccessDenied\" }' trail.json.gz\n  \
+    cwfilter match -f pattern.txt -l AWSLogs/\n  \
+    cwfilter match --detector rootAccountUsage --config server.yaml AWSLogs/\n  \
     aws logs filter-log-events ... | cwfilter match --explain '{ $.x != \"bot\" }' -\n\n\
-Exit status: 0 if an event matched, 1 if none did, 2 on an invalid pattern or unreadable input.")]
+Exit status: 0 if an event was selected, 1 if none was, 2 on an invalid pattern or unreadable input.")]
 pub struct Args {
-    /// Print only the number of matching events.
+    /// Print only the number of selected events (per input with -H).
     #[arg(short = 'c', long)]
     count: bool,
     /// For every event, print each condition, what its selector found, and whether it held.
-    #[arg(long, conflicts_with = "count")]
+    #[arg(long)]
     explain: bool,
-    /// The filter pattern, as given to CloudWatch Logs.
-    pattern: String,
-    /// Files or directories (recursive): CloudTrail `{"Records":[...]}` objects, JSON Lines,
+    /// Select the events that do NOT match.
+    #[arg(short = 'v', long)]
+    invert_match: bool,
+    /// Print only the names of inputs with a selected event.
+    #[arg(short = 'l', long, conflicts_with_all = ["count", "explain"])]
+    files_with_matches: bool,
+    /// Print nothing; the exit status says whether an event was selected.
+    #[arg(short = 'q', long)]
+    quiet: bool,
+    /// Stop reading an input after N selected events.
+    #[arg(short = 'm', long, value_name = "N")]
+    max_count: Option<u64>,
+    /// Prefix each event with the name of its input.
+    #[arg(short = 'H', long)]
+    with_filename: bool,
+    /// Read the pattern from FILE (`-` for stdin); every positional argument is then a PATH.
+    #[arg(short = 'f', long, value_name = "FILE", conflicts_with = "detector")]
+    pattern_file: Option<PathBuf>,
+    /// Use this detector's effective pattern (after --config); every positional argument is
+    /// then a PATH.
+    #[arg(long, value_name = "KEY")]
+    detector: Option<String>,
+    /// With --detector: the YAML config (`-` reads stdin).
+    #[arg(long, value_name = "FILE", requires = "detector")]
+    config: Option<PathBuf>,
+    /// With --detector: the built-in catalog, `upstream` or `securityhub`.
+    #[arg(long, value_name = "NAME", default_value = "upstream")]
+    profile: Profile,
+    /// Only events at or after this time (as `replay --since`: a date, RFC 3339, `7d`, `now`).
+    #[arg(long, value_name = "WHEN")]
+    since: Option<String>,
+    /// Only events at or before this time (as `replay --until`).
+    #[arg(long, value_name = "WHEN")]
+    until: Option<String>,
+    /// The filter pattern, as given to CloudWatch Logs (unless -f or --detector), then files
+    /// or directories (recursive): CloudTrail `{"Records":[...]}` objects, JSON Lines,
     /// `aws logs filter-log-events` or `aws cloudtrail lookup-events` output, one plain log
-    /// message per line; gzip or not. `-` or nothing reads standard input.
-    paths: Vec<PathBuf>,
+    /// message per line; gzip or not. `-` or no PATH reads standard input.
+    #[arg(value_name = "PATTERN] [PATH", allow_hyphen_values = true)]
+    args: Vec<String>,
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let pattern = match Pattern::parse(&args.pattern) {
+    match run_inner(args) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("cwfilter: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The pattern text and where it came from, then the paths.
+fn pattern_and_paths(args: &Args) -> Result<(String, Vec<PathBuf>), String> {
+    let mut positional = args.args.iter();
+    let text = if let Some(file) = &args.pattern_file {
+        input::pattern_text(None, Some(file))?
+    } else if let Some(key) = &args.detector {
+        let loaded = input::load_detectors(args.config.as_deref(), args.profile)
+            .map_err(|e| e.to_string())?;
+        let detector = loaded
+            .detectors
+            .iter()
+            .find(|d| &d.key == key)
+            .ok_or_else(|| format!("--detector {key}: no such detector is enabled"))?;
+        detector.pattern.clone()
+    } else {
+        positional
+            .next()
+            .cloned()
+            .ok_or("a PATTERN is required (or -f FILE, or --detector KEY)")?
+    };
+    Ok((text, positional.map(PathBuf::from).collect()))
+}
+
+fn run_inner(args: Args) -> Result<ExitCode, String> {
+    let (text, paths) = pattern_and_paths(&args)?;
+    let pattern = match Pattern::parse(&text) {
         Ok(p) => p,
         Err(e) => {
-            eprint!("{}", e.render());
-            return ExitCode::from(2);
+            let from_command_line = args.pattern_file.is_none() && args.detector.is_none();
+            input::pattern_error(&e, &text, from_command_line);
+            return Ok(ExitCode::from(2));
         }
     };
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        paths
+    };
+    input::one_stdin(&[
+        ("--pattern-file", args.pattern_file.as_deref()),
+        ("--config", args.config.as_deref()),
+        (
+            "PATH",
+            paths
+                .iter()
+                .any(|p| input::is_dash(p))
+                .then(|| Path::new("-")),
+        ),
+    ])?;
+    if input::waits_on_terminal(&paths) {
+        return Err(input::NO_INPUT.to_owned());
+    }
+    let since = args
+        .since
+        .as_deref()
+        .map(|s| input::parse_when(s, Bound::Since))
+        .transpose()?;
+    let until = args
+        .until
+        .as_deref()
+        .map(|s| input::parse_when(s, Bound::Until))
+        .transpose()?;
+    let in_window = |text: &str| {
+        if since.is_none() && until.is_none() {
+            return true;
+        }
+        record_event_time(text)
+            .is_some_and(|t| since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u))
+    };
+
     // The engine's literal prefilter skips records whose raw bytes cannot match without
     // parsing them; its answers are those of `Pattern::matches` on the raw message.
     let engine = Engine::new(vec![((), pattern.clone())]);
     let mut scratch = engine.scratch();
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from("-")]
-    } else {
-        args.paths.clone()
-    };
     let found = discover(&paths, &|_| true);
     let mut errors = found.errors.len() as u64;
     for e in &found.errors {
@@ -61,34 +168,49 @@ pub fn run(args: Args) -> ExitCode {
         plain_lines: true,
         ..ReadOptions::default()
     };
-    let mut matched: u64 = 0;
+    let mut selected_total: u64 = 0;
     let mut oversize: u64 = 0;
     let mut write_failed: Option<io::Error> = None;
     for input in &found.inputs {
+        let mut selected: u64 = 0;
+        let limit_reached = |selected: u64| args.max_count.is_some_and(|m| selected >= m);
         read_input(input, &opts, &mut |item| {
-            if write_failed.is_some() {
+            // A reader has no way to stop early: the remaining items are skipped.
+            if write_failed.is_some()
+                || limit_reached(selected)
+                || (args.quiet && selected_total > 0)
+                || (args.files_with_matches && selected > 0)
+            {
                 return;
             }
             let result = match item {
                 Item::Record { text, position } => {
-                    if args.explain {
-                        let explanation = pattern.explain(&Message::new(text));
-                        matched += u64::from(explanation.matched);
-                        writeln!(out, "==> {input}{position}")
-                            .and_then(|()| write!(out, "{explanation}"))
-                    } else if match engine.eval_record_in(&mut scratch, text) {
+                    if !in_window(text) {
+                        return;
+                    }
+                    let matched = match engine.eval_record_in(&mut scratch, text) {
                         Ok(m) => m.contains(0),
                         // Not JSON: JSON patterns do not match, the others saw the text.
                         Err(e) => e.matches.contains(0),
-                    } {
-                        matched += 1;
-                        if args.count {
-                            Ok(())
-                        } else {
-                            writeln!(out, "{}", output::one_line(text, terminal))
-                        }
-                    } else {
+                    };
+                    let is_selected = matched != args.invert_match;
+                    if is_selected {
+                        selected += 1;
+                        selected_total += 1;
+                    }
+                    if args.quiet || args.files_with_matches {
                         Ok(())
+                    } else if args.explain {
+                        // Every event is explained, selected or not; --count adds the total.
+                        let explanation = pattern.explain(&Message::new(text));
+                        writeln!(out, "==> {input}{position}")
+                            .and_then(|()| write!(out, "{explanation}"))
+                    } else if !is_selected || args.count {
+                        Ok(())
+                    } else if args.with_filename {
+                        writeln!(out, "{input}:{}", output::one_line(text, terminal))
+                    } else {
+                        writeln!(out, "{}", output::one_line(text, terminal))
                     }
                 }
                 Item::Oversize { .. } => {
@@ -105,28 +227,45 @@ pub fn run(args: Args) -> ExitCode {
                 write_failed = Some(e);
             }
         });
-        if write_failed.is_some() {
+        if write_failed.is_none() && !args.quiet {
+            let result = if args.files_with_matches && selected > 0 {
+                writeln!(out, "{input}")
+            } else if args.count && args.with_filename {
+                writeln!(out, "{input}:{selected}")
+            } else {
+                Ok(())
+            };
+            if let Err(e) = result {
+                write_failed = Some(e);
+            }
+        }
+        if write_failed.is_some() || (args.quiet && selected_total > 0) {
             break;
         }
     }
     let finished = match write_failed {
         Some(e) => Err(e),
-        None if args.count => writeln!(out, "{matched}").and_then(|()| out.flush()),
+        None if args.count && !args.with_filename && !args.quiet => {
+            writeln!(out, "{selected_total}").and_then(|()| out.flush())
+        }
         None => out.flush(),
     };
     if let Err(e) = finished {
-        return output::write_error(&e);
+        return Ok(output::write_error(&e));
     }
     if oversize > 0 {
         eprintln!(
             "cwfilter: {oversize} record(s) over 256 KB not matched: CloudTrail does not deliver them to CloudWatch Logs"
         );
     }
-    if errors > 0 {
+    // As grep -q: a selected event answers the question even if some input was unreadable.
+    Ok(if args.quiet && selected_total > 0 {
+        ExitCode::SUCCESS
+    } else if errors > 0 {
         ExitCode::from(2)
-    } else if matched > 0 {
+    } else if selected_total > 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    }
+    })
 }

@@ -12,6 +12,7 @@ mod aws_output;
 mod check;
 mod completions;
 mod detectors;
+mod input;
 mod lint;
 mod man;
 mod match_cmd;

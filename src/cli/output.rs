@@ -41,24 +41,13 @@ pub fn one_line(text: &str, terminal: bool) -> Cow<'_, str> {
     line
 }
 
-/// Replaces control characters (other than tab) with visible `\xNN` / `\u{NNNN}` escapes.
+/// Replaces control characters (other than tab) with visible `\xNN` / `\u{NNNN}` escapes
+/// (the library's one escaper, [`cwfilter::terminal::escape_controls`]).
 pub fn strip_controls(text: Cow<'_, str>) -> Cow<'_, str> {
-    if !text.chars().any(|c| c.is_control() && c != '\t') {
-        return text;
+    match cwfilter::terminal::escape_controls(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(escaped) => Cow::Owned(escaped),
     }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if c.is_control() && c != '\t' {
-            if (c as u32) < 0x100 {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            } else {
-                out.push_str(&format!("\\u{{{:04x}}}", c as u32));
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
 }
 
 #[cfg(test)]

@@ -8,18 +8,29 @@ pub struct Args {
     /// Print the syntax tree as JSON (with byte spans) instead of the canonical pattern.
     #[arg(long)]
     ast: bool,
+    /// Read the pattern from FILE (`-` for stdin) instead of the command line.
+    #[arg(short = 'f', long, value_name = "FILE", conflicts_with = "pattern")]
+    pattern_file: Option<std::path::PathBuf>,
     /// The filter pattern (quote it for the shell).
-    #[arg(allow_hyphen_values = true)]
-    pattern: String,
+    #[arg(allow_hyphen_values = true, required_unless_present = "pattern_file")]
+    pattern: Option<String>,
 }
 
 pub fn run(args: Args) -> ExitCode {
     // Compiling (not only parsing) also catches regexes the regex engine refuses, such as
     // `%a{5,3}%`, so `parse` accepts exactly what `match`, `check` and `replay` accept.
-    let pattern = match cwfilter::eval::Pattern::parse(&args.pattern) {
+    let text =
+        match super::input::pattern_text(args.pattern.as_deref(), args.pattern_file.as_deref()) {
+            Ok(text) => text,
+            Err(e) => {
+                eprintln!("cwfilter: {e}");
+                return ExitCode::from(2);
+            }
+        };
+    let pattern = match cwfilter::eval::Pattern::parse(&text) {
         Ok(pattern) => pattern,
         Err(e) => {
-            eprintln!("{}", e.render());
+            super::input::pattern_error(&e, &text, args.pattern_file.is_none());
             return ExitCode::from(2);
         }
     };

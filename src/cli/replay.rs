@@ -6,12 +6,14 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use cwfilter::detectors::{self, Detector, Profile};
-use cwfilter::replay::time::{parse_bound, Bound};
-use cwfilter::replay::{report, FileDone, Labels, Replay, Setup};
+use cwfilter::detectors::{Detector, Profile};
+use cwfilter::replay::time::Bound;
+use cwfilter::replay::{render, report, FileDone, Labels, Replay, Setup};
 use cwfilter::trail::time::s3_key_in_window;
 use cwfilter::trail::{discover, Input, ReadOptions};
 use indicatif::{ProgressBar, ProgressStyle};
+
+use super::input::{self, Destination};
 
 /// Report formats, mapped onto `cwfilter::replay::Format`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -39,7 +41,7 @@ impl From<FormatArg> for cwfilter::replay::Format {
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Detector configuration (YAML); without it, the profile's defaults.
+    /// Detector configuration (YAML; `-` reads stdin); without it, the profile's defaults.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Detector profile: upstream (default) or securityhub.
@@ -48,19 +50,32 @@ pub struct Args {
     /// An older configuration to compare against (what-if diff).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Ground truth, JSON Lines {"eventID": "...", "label": "malicious"|"benign"}.
+    /// Ground truth, JSON Lines {"eventID": "...", "label": "malicious"|"benign"} (`-` reads
+    /// stdin).
     #[arg(long, value_name = "FILE")]
     pub labels: Option<PathBuf>,
-    /// First day (YYYY-MM-DD, inclusive) or RFC 3339 time to replay.
-    #[arg(long, value_name = "DATE")]
+    /// First day (YYYY-MM-DD, inclusive), RFC 3339 time, `now`, or a time ago such as `7d`,
+    /// `24h`, `30m` to replay from.
+    #[arg(long, value_name = "WHEN")]
     pub since: Option<String>,
-    /// Last day (YYYY-MM-DD, inclusive) or RFC 3339 time to replay.
-    #[arg(long, value_name = "DATE")]
+    /// Last day (YYYY-MM-DD, inclusive), RFC 3339 time, `now`, or a time ago (`7d`, `24h`).
+    #[arg(long, value_name = "WHEN")]
     pub until: Option<String>,
+    /// Replay only this detector (repeatable); the others are left out of the report.
+    #[arg(long = "detector", value_name = "KEY")]
+    pub detectors: Vec<String>,
+    /// No progress bar (it only ever shows on a terminal).
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Exit 1 when the what-if loses a labelled incident the baseline caught (needs
+    /// --baseline and labels).
+    #[arg(long, requires = "baseline")]
+    pub fail_on_lost: bool,
     /// Report format.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
-    /// Write the report here instead of stdout.
+    /// Write the report here instead of stdout (`-` is stdout); created before the trail is
+    /// read.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// CloudTrail files or directories (recursive; gzip or not), `-` for stdin. Default: the
@@ -85,24 +100,66 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 fn load_detectors(config: Option<&Path>, profile: Profile) -> Result<Vec<Detector>, String> {
-    let loaded = detectors::load(config, profile).map_err(|e| e.to_string())?;
+    let loaded = input::load_detectors(config, profile).map_err(|e| e.to_string())?;
     for w in &loaded.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("cwfilter: warning: {w}");
+    }
+    if loaded.detectors.is_empty() {
+        let file = config.map_or_else(|| "the defaults".to_owned(), input::label);
+        return Err(format!("{file}: enables no detector: nothing to replay"));
     }
     Ok(loaded.detectors)
+}
+
+/// Keeps the detectors `keys` names (all when empty); a key no configuration knows is an error.
+fn select(
+    keys: &[String],
+    current: &mut Vec<Detector>,
+    baseline: Option<&mut Vec<Detector>>,
+) -> Result<(), String> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let known = |k: &String, ds: &[Detector]| ds.iter().any(|d| &d.key == k);
+    for key in keys {
+        if !known(key, current) && !baseline.as_deref().is_some_and(|b| known(key, b)) {
+            let all: Vec<&str> = current.iter().map(|d| d.key.as_str()).collect();
+            return Err(format!(
+                "--detector {key}: no such detector is enabled (enabled: {})",
+                all.join(", ")
+            ));
+        }
+    }
+    current.retain(|d| keys.contains(&d.key));
+    if let Some(b) = baseline {
+        b.retain(|d| keys.contains(&d.key));
+    }
+    Ok(())
 }
 
 fn replay(args: Args) -> Result<ExitCode, String> {
     let since = args
         .since
         .as_deref()
-        .map(|s| parse_bound(s, Bound::Since))
+        .map(|s| input::parse_when(s, Bound::Since))
         .transpose()?;
     let until = args
         .until
         .as_deref()
-        .map(|s| parse_bound(s, Bound::Until))
+        .map(|s| input::parse_when(s, Bound::Until))
         .transpose()?;
+    let stdin_paths = args.paths.iter().any(|p| input::is_dash(p));
+    input::one_stdin(&[
+        ("--config", args.config.as_deref()),
+        ("--baseline", args.baseline.as_deref()),
+        ("--labels", args.labels.as_deref()),
+        ("PATH", stdin_paths.then(|| Path::new("-"))),
+    ])?;
+    if stdin_paths && input::waits_on_terminal(&args.paths) {
+        return Err(input::NO_INPUT.to_owned());
+    }
+    // A bad output path fails now, not after the trail has been read.
+    let destination = Destination::open(args.output.as_deref())?;
     let bundled = args.paths.is_empty();
     if bundled && !Path::new(BUNDLED_TRAIL).is_dir() {
         return Err(format!(
@@ -122,17 +179,20 @@ fn replay(args: Args) -> Result<ExitCode, String> {
     };
     let labels = match &labels_path {
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| format!("cannot read labels {}: {e}", p.display()))?;
-            Some(Labels::from_jsonl(&text).map_err(|e| format!("{}: {e}", p.display()))?)
+            let text = input::read_text(p).map_err(|e| format!("cannot read labels {e}"))?;
+            Some(Labels::from_jsonl(&text).map_err(|e| format!("{}: {e}", input::label(p)))?)
         }
         None => None,
     };
-    let current = load_detectors(args.config.as_deref(), args.profile)?;
-    let baseline = match &args.baseline {
+    let mut current = load_detectors(args.config.as_deref(), args.profile)?;
+    let mut baseline = match &args.baseline {
         Some(p) => Some(load_detectors(Some(p), args.profile)?),
         None => None,
     };
+    select(&args.detectors, &mut current, baseline.as_mut())?;
+    if args.fail_on_lost && labels.is_none() {
+        return Err("--fail-on-lost needs labels (--labels FILE)".to_owned());
+    }
     let replay = Replay::new(Setup {
         current,
         baseline,
@@ -144,7 +204,11 @@ fn replay(args: Args) -> Result<ExitCode, String> {
     let mut found = discover(&paths, &|p| s3_key_in_window(p, since, until));
     // `cwfilter synth --out DIR` writes DIR/labels.jsonl next to the trail: replaying DIR
     // with those labels must not read the labels as (eventTime-less) records.
-    if let Some(labels) = labels_path.as_deref().and_then(|p| p.canonicalize().ok()) {
+    if let Some(labels) = labels_path
+        .as_deref()
+        .filter(|p| !input::is_dash(p))
+        .and_then(|p| p.canonicalize().ok())
+    {
         found.inputs.retain(|input| match input {
             Input::File(p) if p.canonicalize().ok().as_deref() == Some(labels.as_path()) => {
                 eprintln!(
@@ -157,7 +221,11 @@ fn replay(args: Args) -> Result<ExitCode, String> {
         });
     }
     let disk_total: u64 = found.inputs.iter().filter_map(Input::file_size).sum();
-    let bar = progress_bar(disk_total);
+    let bar = if args.no_progress || stdin_paths {
+        None
+    } else {
+        progress_bar(disk_total)
+    };
     let records = AtomicU64::new(0);
     let on_file = |done: FileDone| {
         let n = records.fetch_add(done.records, Ordering::Relaxed) + done.records;
@@ -188,20 +256,51 @@ fn replay(args: Args) -> Result<ExitCode, String> {
             None => eprintln!("cwfilter: {}: {}", e.path, e.message),
         }
     }
-    let text = report::render(&report, args.format.into());
-    match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
-        None => {
-            if let Err(code) = super::output::print(&text) {
-                return Ok(code);
-            }
+    if let Some(labels) = &report.labels {
+        let total = labels.malicious + labels.benign;
+        let seen = labels.malicious_seen + labels.benign_seen;
+        if total > 0 && seen == 0 {
+            eprintln!(
+                "cwfilter: warning: none of the {total} labelled eventIDs is in the replayed trail: \
+                 every fire counts as false"
+            );
+        } else if seen < total {
+            eprintln!(
+                "cwfilter: warning: {} of {total} labelled eventIDs are absent from the replayed trail",
+                total - seen
+            );
         }
     }
-    Ok(if report.inputs.errors.is_empty() {
-        ExitCode::SUCCESS
-    } else {
+    let text = render::render(&report, args.format.into());
+    if let Err(code) = destination.write(&text) {
+        return Ok(code);
+    }
+    // Records without an eventTime are not CloudTrail events (other JSON, plain lines).
+    if report
+        .inputs
+        .events
+        .saturating_sub(report.inputs.no_event_time)
+        == 0
+    {
+        let named: Vec<String> = paths.iter().map(|p| input::label(p)).collect();
+        eprintln!(
+            "cwfilter: no CloudTrail records found in {}",
+            named.join(", ")
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let lost = report
+        .what_if
+        .as_ref()
+        .and_then(|w| w.lost_incidents.as_ref())
+        .map_or(0, Vec::len);
+    Ok(if !report.inputs.errors.is_empty() {
         ExitCode::from(2)
+    } else if args.fail_on_lost && lost > 0 {
+        eprintln!("cwfilter: the what-if loses {lost} labelled incident(s) the baseline caught");
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     })
 }
 

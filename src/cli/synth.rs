@@ -27,7 +27,7 @@ pub struct Args {
     /// First day (YYYY-MM-DD, UTC).
     #[arg(long, default_value = "2025-01-06")]
     start: String,
-    /// Output directory (created; must be empty if it exists).
+    /// Output directory (created; must be empty if it exists). Not `-`: a trail is a tree.
     #[arg(long)]
     out: PathBuf,
     /// Plant incidents (the default) and label them in OUT/labels.jsonl.
@@ -41,15 +41,21 @@ pub struct Args {
 pub fn run(args: Args) -> ExitCode {
     let Some(start) = parse_date_or_time(&args.start).filter(|_| args.start.len() == 10) else {
         eprintln!(
-            "cwfilter synth: --start {:?} is not a date like 2025-01-06",
+            "cwfilter: --start {:?} is not a date like 2025-01-06",
             args.start
         );
         return ExitCode::from(2);
     };
+    if super::input::is_dash(&args.out) {
+        eprintln!(
+            "cwfilter: --out -: synth writes a directory tree, not a stream; name a directory"
+        );
+        return ExitCode::from(2);
+    }
     if let Ok(mut entries) = std::fs::read_dir(&args.out) {
         if entries.next().is_some() {
             eprintln!(
-                "cwfilter synth: {} is not empty; choose a new directory so trails do not mix",
+                "cwfilter: {} is not empty; choose a new directory so trails do not mix",
                 args.out.display()
             );
             return ExitCode::from(2);
@@ -84,7 +90,7 @@ pub fn run(args: Args) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("cwfilter synth: {e}");
+            eprintln!("cwfilter: {e}");
             ExitCode::from(2)
         }
     }

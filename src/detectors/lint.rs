@@ -11,11 +11,12 @@
 //! | CW005 | `excludeUserNames` on a detector that matches assumed roles (no `userName`) |
 //! | CW006 | an exclusion clause that removed nothing over a trail ([`super::lint_data`]) |
 //! | CW007 | an `eventName` that never occurs in a trail while a near variant does ([`super::lint_data`]) |
+//! | CW008 | a regex whose `{...}` is literal although it looks like a grouping or repetition (spec A29) |
 //!
 //! A pattern over the 1024-character limit is not a lint: the config loader and the parser
 //! reject it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 
 use crate::syntax::ast::{Ast, CmpOp, Condition, Expr, Selector, Step, Test, Value};
@@ -33,10 +34,11 @@ pub enum LintId {
     UserNameOnAssumedRoles,
     ExclusionRemovedNothing,
     EventNameVariant,
+    LiteralRegexBrace,
 }
 
 impl LintId {
-    pub const ALL: [LintId; 7] = [
+    pub const ALL: [LintId; 8] = [
         LintId::UnguardedNotEqual,
         LintId::MidValueWildcard,
         LintId::NearLengthLimit,
@@ -44,6 +46,7 @@ impl LintId {
         LintId::UserNameOnAssumedRoles,
         LintId::ExclusionRemovedNothing,
         LintId::EventNameVariant,
+        LintId::LiteralRegexBrace,
     ];
 
     /// The stable code (`CW001`...).
@@ -56,6 +59,7 @@ impl LintId {
             LintId::UserNameOnAssumedRoles => "CW005",
             LintId::ExclusionRemovedNothing => "CW006",
             LintId::EventNameVariant => "CW007",
+            LintId::LiteralRegexBrace => "CW008",
         }
     }
 
@@ -69,6 +73,7 @@ impl LintId {
             LintId::UserNameOnAssumedRoles => "username-on-assumed-roles",
             LintId::ExclusionRemovedNothing => "exclusion-removed-nothing",
             LintId::EventNameVariant => "event-name-variant",
+            LintId::LiteralRegexBrace => "literal-regex-brace",
         }
     }
 }
@@ -92,17 +97,17 @@ pub struct Finding {
 
 /// Fields every CloudTrail management or data event carries (CloudTrail record contents;
 /// spec §5.7), so `!=` on them needs no guard.
-const ALWAYS_PRESENT: [&str; 10] = [
-    "$.eventVersion",
-    "$.eventTime",
-    "$.eventSource",
-    "$.eventName",
-    "$.awsRegion",
-    "$.sourceIPAddress",
-    "$.eventID",
-    "$.eventType",
-    "$.recipientAccountId",
-    "$.userIdentity.type",
+const ALWAYS_PRESENT: [&[&str]; 10] = [
+    &["eventVersion"],
+    &["eventTime"],
+    &["eventSource"],
+    &["eventName"],
+    &["awsRegion"],
+    &["sourceIPAddress"],
+    &["eventID"],
+    &["eventType"],
+    &["recipientAccountId"],
+    &["userIdentity", "type"],
 ];
 
 /// eventNames that more than one service emits: (name, its usual service, the others).
@@ -171,16 +176,18 @@ fn lint_ast(detector: Option<&str>, pattern: &str, ast: &Ast) -> Vec<Finding> {
         let mut stars = BTreeSet::new();
         let mut unscoped = BTreeSet::new();
         for (cond, scope) in &leaves {
-            let path = selector_path(&cond.selector);
+            let sel = &cond.selector;
+            // The AST's printer is lossless (`$.['a.b']` is not `$.a.b`): it names the field.
+            let path = sel.to_string();
             match &cond.test {
                 Test::Compare(CmpOp::Ne, _)
-                    if !scope.guarded.contains(&path)
-                        && !ALWAYS_PRESENT.contains(&path.as_str()) =>
+                    if !scope.guarded.contains(&sel.steps)
+                        && !ALWAYS_PRESENT.iter().any(|p| is_field_path(sel, p)) =>
                 {
                     unguarded.insert(path.clone());
                 }
                 Test::Compare(CmpOp::Eq, Value::String(name))
-                    if path == "$.eventName" && !scope.source_scoped =>
+                    if is_field_path(sel, &["eventName"]) && !scope.source_scoped =>
                 {
                     if let Some(shared) = SHARED_EVENT_NAMES.iter().find(|s| s.0 == name) {
                         unscoped.insert(*shared);
@@ -238,6 +245,15 @@ fn lint_ast(detector: Option<&str>, pattern: &str, ast: &Ast) -> Vec<Finding> {
             ));
         }
     }
+    for re in ast.regexes() {
+        if let Some(fix) = syntax::dialect::literal_brace_fix(&re.source) {
+            out.push(finding(
+                LintId::LiteralRegexBrace,
+                format!("the braces in %{}% are literal characters (no `{{n,m}}` repetition begins there), so it only matches text containing them", re.source),
+                format!("if they were meant as a grouping or repetition, write %{fix}%"),
+            ));
+        }
+    }
     let len = pattern.chars().count();
     if len * 10 > MAX_PATTERN_LEN * 9 {
         out.push(finding(
@@ -253,7 +269,7 @@ fn lint_ast(detector: Option<&str>, pattern: &str, ast: &Ast) -> Vec<Finding> {
 /// and whether an enclosing `&&` pins eventSource (and to which exact values, when known).
 #[derive(Clone, Default)]
 struct Scope {
-    guarded: BTreeSet<String>,
+    guarded: HashSet<Vec<Step>>,
     source_scoped: bool,
     sources: Option<BTreeSet<String>>,
 }
@@ -276,7 +292,7 @@ pub fn event_name_literals(ast: &Ast) -> Vec<EventNameLiteral> {
     collect(&json.expr, &Scope::default(), &mut leaves);
     let set: BTreeSet<EventNameLiteral> = leaves
         .into_iter()
-        .filter(|(c, _)| selector_path(&c.selector) == "$.eventName")
+        .filter(|(c, _)| is_field_path(&c.selector, &["eventName"]))
         .filter_map(|(c, scope)| match &c.test {
             Test::Compare(CmpOp::Eq, Value::String(name)) if !is_wildcard(name) => {
                 Some(EventNameLiteral {
@@ -303,7 +319,7 @@ fn collect<'a>(expr: &'a Expr<Condition>, scope: &Scope, out: &mut Vec<(&'a Cond
             for item in items {
                 if let Expr::Leaf(c) = item {
                     if c.test == Test::NotExists {
-                        inner.guarded.insert(selector_path(&c.selector));
+                        inner.guarded.insert(c.selector.steps.clone());
                     }
                 }
             }
@@ -331,7 +347,7 @@ fn collect<'a>(expr: &'a Expr<Condition>, scope: &Scope, out: &mut Vec<(&'a Cond
 fn pins_event_source(expr: &Expr<Condition>) -> bool {
     match expr {
         Expr::Leaf(c) => {
-            selector_path(&c.selector) == "$.eventSource"
+            is_field_path(&c.selector, &["eventSource"])
                 && matches!(&c.test, Test::Compare(CmpOp::Eq, Value::String(_)))
         }
         Expr::Or(items, _) => items.iter().all(pins_event_source),
@@ -344,7 +360,7 @@ fn pinned_sources(expr: &Expr<Condition>) -> Option<BTreeSet<String>> {
     match expr {
         Expr::Leaf(c) => match &c.test {
             Test::Compare(CmpOp::Eq, Value::String(v))
-                if selector_path(&c.selector) == "$.eventSource" && !is_wildcard(v) =>
+                if is_field_path(&c.selector, &["eventSource"]) && !is_wildcard(v) =>
             {
                 Some(BTreeSet::from([v.clone()]))
             }
@@ -370,7 +386,7 @@ fn restricted_to_users(ast: &Ast) -> bool {
     fn user_type(expr: &Expr<Condition>) -> bool {
         match expr {
             Expr::Leaf(c) => {
-                selector_path(&c.selector) == "$.userIdentity.type"
+                is_field_path(&c.selector, &["userIdentity", "type"])
                     && matches!(&c.test, Test::Compare(CmpOp::Eq, Value::String(t)) if t == "IAMUser" || t == "Root")
             }
             Expr::Or(items, _) => items.iter().all(user_type),
@@ -386,21 +402,14 @@ pub(crate) fn has_mid_star(v: &str) -> bool {
     inner.contains('*')
 }
 
-/// `$.a.b[0]` for display and comparison.
-fn selector_path(s: &Selector) -> String {
-    let mut out = String::from("$");
-    for step in &s.steps {
-        match step {
-            Step::Field(name) => {
-                out.push('.');
-                out.push_str(name);
-            }
-            Step::Index(i) => out.push_str(&format!("[{i}]")),
-            Step::AnyIndex => out.push_str("[*]"),
-            Step::AnyField => out.push_str(".*"),
-        }
-    }
-    out
+/// Whether `s` is exactly the field path `fields` (`["userIdentity", "type"]` for
+/// `$.userIdentity.type`), compared step by step, never by printed text.
+fn is_field_path(s: &Selector, fields: &[&str]) -> bool {
+    s.steps.len() == fields.len()
+        && s.steps
+            .iter()
+            .zip(fields)
+            .all(|(step, f)| matches!(step, Step::Field(name) if name == f))
 }
 
 #[cfg(test)]

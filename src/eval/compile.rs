@@ -6,13 +6,10 @@ use memchr::memmem;
 use regex::Regex;
 
 use crate::syntax::ast::{
-    Ast, CmpOp, Condition, DelimitedPattern, Expr, FieldSpec, RegexLit, Selector, Step, Term,
+    Ast, CmpOp, Condition, DelimitedPattern, Expr, FieldSpec, RegexLit, Selector, Span, Step, Term,
     TermKind, Test, Value,
 };
-use crate::syntax::{ErrorKind, ParseError};
-
-use super::text;
-use super::truth::parse_number;
+use crate::syntax::{dialect, parse_number, ErrorKind, ParseError};
 
 /// A compiled pattern.
 #[derive(Debug, Clone)]
@@ -172,7 +169,8 @@ pub(crate) struct CTerms {
 #[derive(Debug, Clone)]
 pub(crate) struct CTerm {
     pub kind: TermKind,
-    pub text: String,
+    /// The term in canonical form, prefix included (`-"a b"`), for explanations.
+    pub printed: String,
     /// Empty or whitespace-only phrases match everything (A3) and are left out of the test.
     pub match_all: bool,
     pub finder: memmem::Finder<'static>,
@@ -225,7 +223,7 @@ fn compile_terms(terms: &[Term]) -> CTerms {
             .iter()
             .map(|t| CTerm {
                 kind: t.kind,
-                text: t.text.clone(),
+                printed: t.to_string(),
                 match_all: t.text.trim().is_empty(),
                 finder: memmem::Finder::new(t.text.as_bytes()).into_owned(),
             })
@@ -276,8 +274,8 @@ fn compile_condition(c: &Condition) -> Result<CCondition, ParseError> {
     Ok(CCondition {
         steps: compile_steps(&c.selector),
         test,
-        text: text::condition(c),
-        selector_text: text::selector(&c.selector),
+        text: c.to_string(),
+        selector_text: c.selector.to_string(),
     })
 }
 
@@ -318,12 +316,7 @@ fn compile_delimited(d: &DelimitedPattern) -> Result<CDelimited, ParseError> {
                         Ok(CFieldCondition {
                             op: fc.op,
                             value: compile_value(&fc.value)?,
-                            text: format!(
-                                "{} {} {}",
-                                name.as_deref().unwrap_or("_"),
-                                fc.op.as_str(),
-                                text::value(&fc.value)
-                            ),
+                            text: format!("{} {fc}", name.as_deref().unwrap_or("_")),
                         })
                     })?),
                     None => None,
@@ -337,102 +330,18 @@ fn compile_delimited(d: &DelimitedPattern) -> Result<CDelimited, ParseError> {
     })
 }
 
-/// Compiles an AWS regex for the `regex` crate: `{,n}` becomes `{0,n}` and the Perl classes
-/// become their ASCII sets (AWS: `\w` = `[a-zA-Z_0-9]`, `\s` = tab, space, newline and the
-/// other ASCII spaces). Unanchored search, case sensitive, `.` excludes newline (A16).
+/// Compiles a regex literal with the dialect the parser validated it with
+/// ([`crate::syntax::dialect`]). Fails only for a tree built by hand; the error is over the
+/// regex's own text (the caller places it in the pattern, see `Pattern::from_ast`).
 pub(crate) fn compile_regex(r: &RegexLit) -> Result<Regex, ParseError> {
-    let source = translate_regex(&r.source);
-    regex::RegexBuilder::new(&source)
-        .size_limit(1 << 20)
-        .build()
-        .map_err(|e| {
-            // The caller puts the whole pattern back (see `Pattern::parse`); the span is the
-            // regex's own, in pattern coordinates.
-            ParseError::new(
-                ErrorKind::InvalidRegex,
-                format!("invalid regular expression: {}", first_line(&e)),
-                &r.source,
-                r.span,
-            )
-        })
-}
-
-fn first_line(e: &regex::Error) -> String {
-    let s = e.to_string();
-    s.lines()
-        .rev()
-        .find(|l| l.starts_with("error:"))
-        .unwrap_or(s.lines().next().unwrap_or(""))
-        .trim_start_matches("error: ")
-        .to_owned()
-}
-
-pub(crate) fn translate_regex(src: &str) -> String {
-    let mut out = String::with_capacity(src.len() + 8);
-    let mut chars = src.chars().peekable();
-    let mut in_class = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some(e @ ('d' | 'D' | 'w' | 'W' | 's' | 'S')) => {
-                    let (neg, set) = match e {
-                        'd' => (false, "0-9"),
-                        'D' => (true, "0-9"),
-                        'w' => (false, "a-zA-Z_0-9"),
-                        'W' => (true, "a-zA-Z_0-9"),
-                        's' => (false, "\\t\\n\\x0B\\x0C\\r "),
-                        _ => (true, "\\t\\n\\x0B\\x0C\\r "),
-                    };
-                    out.push('[');
-                    if neg {
-                        out.push('^');
-                    }
-                    out.push_str(set);
-                    out.push(']');
-                }
-                // `\x`, control escapes and escaped punctuation mean what they mean to the
-                // regex crate; any other escaped character is itself (`\q` = `q`, `\b` = `b`),
-                // since AWS documents no other escapes (A16).
-                Some(e @ ('x' | 'n' | 't' | 'r' | 'f' | 'v')) => {
-                    out.push('\\');
-                    out.push(e);
-                }
-                Some(e) if e.is_ascii_punctuation() => {
-                    out.push('\\');
-                    out.push(e);
-                }
-                Some(e) => out.push_str(&regex::escape(e.encode_utf8(&mut [0; 4]))),
-                None => out.push('\\'),
-            },
-            '[' if !in_class => {
-                in_class = true;
-                out.push('[');
-                // A `]` right after `[` or `[^` is literal.
-                if chars.peek() == Some(&'^') {
-                    out.push('^');
-                    chars.next();
-                }
-                if chars.peek() == Some(&']') {
-                    out.push_str("\\]");
-                    chars.next();
-                }
-            }
-            ']' if in_class => {
-                in_class = false;
-                out.push(']');
-            }
-            '{' if !in_class && chars.peek() == Some(&',') => out.push_str("{0"),
-            // Inside a class `[` is literal for AWS but a nested class for the regex crate.
-            '[' => out.push_str("\\["),
-            // `--`, `&&` and `~~` are set operations inside a regex-crate class; literal for AWS.
-            '-' | '&' | '~' if in_class && out.ends_with(c) => {
-                out.push('\\');
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
+    dialect::compile(&r.source).map_err(|e| {
+        ParseError::new(
+            ErrorKind::InvalidRegex,
+            format!("invalid regular expression: {}", e.reason),
+            &r.source,
+            Span::new(0, r.source.len()),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -450,33 +359,6 @@ mod tests {
         assert!(Glob::new("**").is_match(""));
         assert!(Glob::new("").is_match(""));
         assert!(!Glob::new("").is_match("x"));
-    }
-
-    #[test]
-    fn regex_translation() {
-        assert_eq!(translate_regex("a{,3}"), "a{0,3}");
-        assert_eq!(translate_regex(r"\d"), "[0-9]");
-        assert_eq!(translate_regex(r"[\d]"), "[[0-9]]");
-        assert_eq!(translate_regex(r"\x3A\."), r"\x3A\.");
-        assert_eq!(translate_regex("[]a]"), r"[\]a]");
-        assert_eq!(translate_regex(r"\q\b\."), r"qb\.");
-        assert_eq!(translate_regex("[a--]"), r"[a-\-]");
-        let re = compile_regex(&RegexLit {
-            source: r"^\w+\s\d{,2}$".into(),
-            span: Default::default(),
-        })
-        .unwrap();
-        assert!(re.is_match("ab_9 12"));
-        assert!(!re.is_match("é 1"), "\\w is ASCII");
-    }
-
-    #[test]
-    fn bad_regex_is_an_error_not_a_panic() {
-        assert!(compile_regex(&RegexLit {
-            source: "a{5,3}".into(),
-            span: Default::default(),
-        })
-        .is_err());
     }
 }
 
@@ -504,11 +386,6 @@ mod props {
         #[test]
         fn glob_agrees_with_model(p in "[ab*]{0,5}", s in "[ab*]{0,6}") {
             prop_assert_eq!(Glob::new(&p).is_match(&s), model(&p, &s));
-        }
-
-        #[test]
-        fn regex_translation_never_panics(src in "\\PC{0,20}") {
-            let _ = compile_regex(&RegexLit { source: src, span: Default::default() });
         }
     }
 }

@@ -10,11 +10,17 @@ use std::cell::OnceCell;
 /// What one JSON node is, as far as a condition cares.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Scalar<'a> {
+    /// JSON `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// A number (as a double).
     Number(f64),
+    /// A string, escapes decoded.
     String(&'a str),
+    /// An object.
     Object,
+    /// An array.
     Array,
 }
 

@@ -15,6 +15,7 @@ pub struct Explanation {
     pub pattern: String,
     /// The overall verdict (always equal to `Pattern::matches` on the same event).
     pub matched: bool,
+    /// What each part of the pattern found.
     #[serde(flatten)]
     pub detail: Detail,
 }
@@ -25,6 +26,7 @@ pub struct Explanation {
 pub enum Detail {
     /// A term pattern: each term and whether the message contains it.
     Terms {
+        /// The terms in the order written.
         terms: Vec<TermTrace>,
         /// `?` terms were mixed with other kinds and so ignored (§3.7).
         optional_ignored: bool,
@@ -33,17 +35,23 @@ pub enum Detail {
     Json {
         /// `false` when the message is not JSON (then nothing matches, A12).
         event_is_json: bool,
+        /// The leaf conditions in the order written.
         conditions: Vec<ConditionTrace>,
     },
     /// A space-delimited pattern: the message's fields and each slot's binding.
     Delimited {
+        /// How many fields the message splits into (spec §6.2).
         fields_in_message: usize,
+        /// Each slot with the field it took.
         slots: Vec<SlotTrace>,
         /// Why no binding was possible, when none was.
         note: Option<String>,
     },
     /// A standalone regex searched in the whole message.
-    Regex { regex: String },
+    Regex {
+        /// The regex as written.
+        regex: String,
+    },
 }
 
 /// One term of a term pattern.
@@ -64,9 +72,11 @@ pub struct TermTrace {
 pub struct ConditionTrace {
     /// The condition in canonical form.
     pub condition: String,
+    /// The condition's selector in canonical form.
     pub selector: String,
     /// What the selector found; empty = absent.
     pub found: Vec<Found>,
+    /// Whether the condition held.
     pub held: bool,
 }
 
@@ -74,11 +84,17 @@ pub struct ConditionTrace {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum Found {
+    /// JSON `null`.
     Null,
+    /// `true` or `false`.
     Boolean(bool),
+    /// A number.
     Number(f64),
+    /// A string.
     String(String),
+    /// An object (its content is not shown).
     Object,
+    /// An array (its content is not shown).
     Array,
 }
 
@@ -117,6 +133,7 @@ pub struct SlotTrace {
     pub value: Option<String>,
     /// The slot's condition in canonical form.
     pub condition: Option<String>,
+    /// Whether the slot's condition held (true without one).
     pub held: bool,
 }
 

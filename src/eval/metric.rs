@@ -8,9 +8,10 @@
 
 use std::fmt;
 
-use super::compile::CStep;
+use crate::syntax::{parse_number, parse_selector};
+
+use super::compile::{compile_steps, CStep};
 use super::event::Event;
-use super::truth::parse_number;
 
 /// A parsed `metricValue`.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +44,9 @@ impl fmt::Display for MetricValue {
 /// An invalid `metricValue`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MetricValueError {
+    /// The `metricValue` as given.
     pub text: String,
+    /// What is wrong with it.
     pub message: String,
 }
 
@@ -73,14 +76,18 @@ impl MetricValue {
             return Err(err("expected a number, $.field, $name or $N"));
         };
         if rest.starts_with('.') || rest.starts_with('[') {
-            return parse_json_path(rest)
-                .map(|steps| {
+            // The selector grammar of JSON conditions (spec §5.2), one for both.
+            return parse_selector(t)
+                .map(|selector| {
                     MetricValue::Json(JsonPath {
-                        steps,
-                        text: t.to_owned(),
+                        steps: compile_steps(&selector),
+                        text: selector.to_string(),
                     })
                 })
-                .map_err(|m| err(&m));
+                .map_err(|e| {
+                    let at = e.position().column;
+                    err(&format!("{} at column {at}", e.message()))
+                });
         }
         if !rest.is_empty()
             && rest
@@ -93,51 +100,10 @@ impl MetricValue {
     }
 }
 
-fn parse_json_path(mut s: &str) -> Result<Vec<CStep>, String> {
-    let mut steps = Vec::new();
-    let name_len = |s: &str| {
-        s.bytes()
-            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
-            .count()
-    };
-    while !s.is_empty() {
-        if let Some(r) = s.strip_prefix(".*") {
-            steps.push(CStep::Any);
-            s = r;
-        } else if let Some(r) = s.strip_prefix(".['").or_else(|| s.strip_prefix("['")) {
-            let end = r.find("']").ok_or("unclosed ['")?;
-            steps.push(CStep::Field(r[..end].to_owned()));
-            s = &r[end + 2..];
-        } else if let Some(r) = s.strip_prefix('.') {
-            let n = name_len(r);
-            if n == 0 {
-                return Err("expected a field name after '.'".into());
-            }
-            steps.push(CStep::Field(r[..n].to_owned()));
-            s = &r[n..];
-        } else if let Some(r) = s.strip_prefix("[*]") {
-            steps.push(CStep::Any);
-            s = r;
-        } else if let Some(r) = s.strip_prefix('[') {
-            let end = r.find(']').ok_or("unclosed [")?;
-            let i = r[..end]
-                .parse::<u64>()
-                .map_err(|_| format!("bad index [{}]", &r[..end]))?;
-            steps.push(CStep::Index(i));
-            s = &r[end + 1..];
-        } else {
-            return Err(format!("unexpected {s:?}"));
-        }
-    }
-    if steps.is_empty() {
-        return Err("empty selector".into());
-    }
-    Ok(steps)
-}
-
 /// A metric filter's transformation: the value per matching event and the default value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricTransformation {
+    /// What each matching event contributes.
     pub value: MetricValue,
     /// Reported for periods with ingested events but no match (§7.3); `None` = report nothing.
     pub default_value: Option<f64>,

@@ -10,12 +10,11 @@ mod event;
 mod explain;
 mod json;
 mod metric;
-mod text;
 mod truth;
 
 use std::fmt;
 
-use crate::syntax::ast::{Selector, TermKind};
+use crate::syntax::ast::{Selector, Span, TermKind};
 use crate::syntax::{self, Ast, ParseError};
 
 use compile::{CSlot, CTerms, Compiled};
@@ -33,25 +32,43 @@ pub struct Pattern {
 /// The kind of a pattern (spec §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PatternKind {
+    /// Terms and quoted phrases (spec §3).
     Terms,
+    /// `{ ... }` (spec §5).
     Json,
+    /// `[ ... ]` (spec §6).
     Delimited,
+    /// A standalone `%regex%` (spec §4).
     Regex,
 }
 
 impl Pattern {
     /// Parses and compiles a filter pattern.
     pub fn parse(pattern: &str) -> Result<Pattern, ParseError> {
-        let ast = syntax::parse(pattern)?;
-        // A compile error knows only its regex; point it into the whole pattern.
-        Pattern::from_ast(ast)
-            .map_err(|e| ParseError::new(e.kind().clone(), e.message(), pattern, e.span()))
+        Pattern::from_ast(syntax::parse(pattern)?)
     }
 
-    /// Compiles an AST. Fails only on a regex the regex engine refuses.
+    /// Compiles an AST. Fails only on a tree the parser would not produce whose regex the
+    /// regex engine refuses; the error is then over the tree's canonical text (its
+    /// [`ParseError::pattern`] is what [`Pattern`]'s `Display` would print), with a span into
+    /// that text.
     pub fn from_ast(ast: Ast) -> Result<Pattern, ParseError> {
-        let compiled = compile::compile(&ast)?;
-        Ok(Pattern { ast, compiled })
+        match compile::compile(&ast) {
+            Ok(compiled) => Ok(Pattern { ast, compiled }),
+            Err(e) => {
+                let text = ast.to_string();
+                // The parser compiles regexes as `compile` does, so it finds this error (or
+                // an earlier one) with a span into the canonical text.
+                Err(syntax::parse(&text).err().unwrap_or_else(|| {
+                    ParseError::new(
+                        e.kind().clone(),
+                        e.message(),
+                        &text,
+                        Span::new(0, text.len()),
+                    )
+                }))
+            }
+        }
     }
 
     /// The pattern's syntax tree.
@@ -59,6 +76,7 @@ impl Pattern {
         &self.ast
     }
 
+    /// Which of the four syntaxes the pattern is written in.
     pub fn kind(&self) -> PatternKind {
         match self.compiled {
             Compiled::Terms(_) => PatternKind::Terms,
@@ -152,13 +170,12 @@ impl Pattern {
                     .map(|term| {
                         let found = term.found_in(&text);
                         let ignored = t.optional_ignored && term.kind == TermKind::Optional;
-                        let (prefix, held) = match term.kind {
-                            TermKind::Include => ("", found),
-                            TermKind::Exclude => ("-", !found),
-                            TermKind::Optional => ("?", found),
+                        let held = match term.kind {
+                            TermKind::Include | TermKind::Optional => found,
+                            TermKind::Exclude => !found,
                         };
                         TermTrace {
-                            term: format!("{prefix}{}", quoted_term(&term.text)),
+                            term: term.printed.clone(),
                             found,
                             ignored,
                             held: held || ignored,
@@ -291,7 +308,7 @@ impl Pattern {
                 json::any_from_root(root, &path.steps, &mut |n| {
                     out = match n.scalar() {
                         Scalar::Number(x) => Some(x),
-                        Scalar::String(s) => truth::parse_number(s),
+                        Scalar::String(s) => syntax::parse_number(s),
                         _ => None,
                     };
                     true
@@ -301,25 +318,9 @@ impl Pattern {
             MetricValue::Field(key) => {
                 let values = self.extracted_values(&event.text())?;
                 let (_, v) = values.iter().find(|(k, _)| k == key)?;
-                truth::parse_number(v)
+                syntax::parse_number(v)
             }
         }
-    }
-}
-
-fn quoted_term(t: &str) -> String {
-    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-        t.to_owned()
-    } else {
-        let mut out = String::from("\"");
-        for c in t.chars() {
-            if c == '"' || c == '\\' {
-                out.push('\\');
-            }
-            out.push(c);
-        }
-        out.push('"');
-        out
     }
 }
 

@@ -413,3 +413,66 @@ fn pattern_is_send_sync_clone() {
     fn assert_traits<T: Send + Sync + Clone>() {}
     assert_traits::<Pattern>();
 }
+
+/// Regression (#10 bug 7): `from_ast` on a tree the parser would refuse reported the regex's
+/// span in the coordinates of a pattern it did not return; the error is now over the tree's
+/// canonical text, and its span indexes that text.
+#[test]
+fn from_ast_errors_index_their_own_pattern() {
+    let ast = Ast::Json(JsonPattern {
+        expr: leaf(
+            sel(&[f("status")]),
+            Test::Compare(
+                CmpOp::Eq,
+                Value::Regex(RegexLit {
+                    source: "a{5,3}".into(),
+                    span: Span::new(40, 48),
+                }),
+            ),
+        ),
+        span: sp(),
+    });
+    let e = Pattern::from_ast(ast).unwrap_err();
+    assert_eq!(e.pattern(), "{ $.status = %a{5,3}% }");
+    assert_eq!(&e.pattern()[e.span().start..e.span().end], "%a{5,3}%");
+    assert_eq!(*e.kind(), crate::syntax::ErrorKind::InvalidRegex);
+}
+
+/// Regression (#10 bug 7): spans compare by value, so an error at the wrong place is not
+/// equal to the right one; trees still compare by meaning.
+#[test]
+fn spans_compare_by_value_and_trees_by_meaning() {
+    use crate::syntax::{parse, ErrorKind, ParseError};
+    assert_ne!(Span::new(0, 1), Span::new(1, 2));
+    let right = ParseError::new(ErrorKind::Syntax, "x", "ab", Span::new(0, 1));
+    let wrong = ParseError::new(ErrorKind::Syntax, "x", "ab", Span::new(1, 2));
+    assert_ne!(right, wrong);
+    assert_eq!(parse("{ $.a = 1 }").unwrap(), parse("{$.a=1}").unwrap());
+}
+
+/// `[]` matches every message and extracts nothing (spec A30).
+#[test]
+fn empty_brackets_match_everything() {
+    let p = Pattern::parse("[]").unwrap();
+    for m in ["", "a", "a b c"] {
+        assert!(p.matches_message(m), "{m:?}");
+        assert_eq!(p.extracted_values(m), Some(Vec::new()));
+    }
+}
+
+/// Regression (#10 bug 5): `metricValue` selectors use the parser's selector grammar.
+#[test]
+fn metric_value_selectors_follow_the_pattern_grammar() {
+    for bad in ["$.a[+1]", "$.['a'b']", "$.a..b", "$.a[1"] {
+        assert!(MetricValue::parse(bad).is_err(), "{bad}");
+    }
+    let v = MetricValue::parse("$.['a.b'][0]").unwrap();
+    assert_eq!(v.to_string(), "$.['a.b'][0]");
+    assert_eq!(
+        Pattern::parse("{ $.x = 1 }")
+            .unwrap()
+            .metric_value(&v, &json!({"a.b": [7]})),
+        Some(7.0)
+    );
+    assert_eq!(MetricValue::parse("1e999").unwrap_err().text, "1e999");
+}

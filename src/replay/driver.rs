@@ -136,11 +136,11 @@ impl Replay {
                 .reduce(
                     || Accumulator::new(&self.config),
                     |mut a, b| {
-                        a.merge(b);
+                        merge_part(&mut a, b);
                         a
                     },
                 );
-            total.merge(part);
+            merge_part(&mut total, part);
         }
         total.finish(&self.config)
     }
@@ -224,5 +224,13 @@ impl Replay {
                 excluded_by: &excluded_by,
             },
         );
+    }
+}
+
+/// Adds a worker's accumulator. Every accumulator of a run is built from the same config, so the
+/// merge cannot fail; if it ever did, the report would say so in its input errors.
+fn merge_part(total: &mut Accumulator, part: Accumulator) {
+    if let Err(e) = total.merge(part) {
+        total.add_error("(replay)", None, &e.to_string());
     }
 }

@@ -3,16 +3,18 @@
 //!
 //! [`core`] is pure: it never reads files and never matches patterns. The caller feeds it each
 //! record with the detectors' verdicts ([`Verdicts`]) and renders the [`Report`] it returns with
-//! [`report::render`].
+//! [`render::render`].
 
 pub mod attribution;
 pub mod core;
 pub mod driver;
 pub mod labels;
+pub mod render;
 pub mod report;
 pub mod time;
 
 pub use self::core::{event_time, Accumulator, DetectorSpec, Observed, ReplayConfig, Verdicts};
 pub use self::driver::{FileDone, Replay, Setup};
 pub use self::labels::{Label, Labels};
-pub use self::report::{Format, Report};
+pub use self::render::Format;
+pub use self::report::Report;

@@ -2,7 +2,9 @@
 //!
 //! Every node carries a [`Span`] into the pattern text it was parsed from. Spans are metadata:
 //! two trees are equal when they say the same thing, wherever they were written, which is what
-//! makes `parse(print(ast)) == ast` a testable property.
+//! makes `parse(print(ast)) == ast` a testable property. That span-blindness is the nodes'
+//! (each node's `PartialEq` and `Hash` below skip its span, explicitly); a [`Span`] itself
+//! compares by value, so a test comparing errors or spans sees a wrong one.
 //!
 //! The tree keeps what the pattern says, not what it means: wildcard and regex meaning is
 //! assigned by the evaluator, and nothing here knows about events.
@@ -10,9 +12,7 @@
 use std::fmt;
 
 /// A half-open byte range `start..end` into the pattern text.
-///
-/// Equality and hashing ignore spans (see the module docs).
-#[derive(Clone, Copy, Default, serde::Serialize)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Span {
     /// Byte offset of the first byte.
@@ -26,17 +26,6 @@ impl Span {
     pub const fn new(start: usize, end: usize) -> Self {
         Span { start, end }
     }
-}
-
-impl PartialEq for Span {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-impl Eq for Span {}
-
-impl std::hash::Hash for Span {
-    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
 }
 
 impl fmt::Debug for Span {
@@ -61,22 +50,76 @@ pub enum Ast {
     Regex(RegexLit),
 }
 
+impl Ast {
+    /// Every `%regex%` of the pattern, in the order written.
+    pub fn regexes(&self) -> Vec<&RegexLit> {
+        fn expr<'a, L>(
+            e: &'a Expr<L>,
+            get: &dyn Fn(&'a L) -> Option<&'a RegexLit>,
+            out: &mut Vec<&'a RegexLit>,
+        ) {
+            match e {
+                Expr::Leaf(l) => out.extend(get(l)),
+                Expr::And(items, _) | Expr::Or(items, _) => {
+                    for i in items {
+                        expr(i, get, out);
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        match self {
+            Ast::Terms(_) => {}
+            Ast::Regex(r) => out.push(r),
+            Ast::Json(j) => expr(
+                &j.expr,
+                &|c: &Condition| match &c.test {
+                    Test::Compare(_, Value::Regex(r)) => Some(r),
+                    _ => None,
+                },
+                &mut out,
+            ),
+            Ast::Delimited(d) => {
+                for f in &d.fields {
+                    if let FieldSpec::Field {
+                        condition: Some(e), ..
+                    } = f
+                    {
+                        expr(
+                            e,
+                            &|c: &FieldCondition| match &c.value {
+                                Value::Regex(r) => Some(r),
+                                _ => None,
+                            },
+                            &mut out,
+                        );
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
 /// A term pattern: `ERROR -ARGUMENTS`, `?ERROR ?WARN`, `"INTERNAL SERVER ERROR"`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct TermPattern {
     /// The terms in the order written. Empty for the empty pattern.
     pub terms: Vec<Term>,
+    /// Where the node was written in the pattern text.
     pub span: Span,
 }
 
 /// One term of a term pattern.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Term {
+    /// Whether the term is required, excluded or optional.
     pub kind: TermKind,
     /// The text to look for, with quotes removed and escapes decoded.
     pub text: String,
+    /// Where the node was written in the pattern text.
     pub span: Span,
 }
 
@@ -94,10 +137,12 @@ pub enum TermKind {
 }
 
 /// A JSON pattern: the boolean expression between the braces.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct JsonPattern {
+    /// The conditions and how they combine.
     pub expr: Expr<Condition>,
+    /// Where the node was written in the pattern text.
     pub span: Span,
 }
 
@@ -106,20 +151,26 @@ pub struct JsonPattern {
 ///
 /// `And` and `Or` hold at least two operands. A parenthesised operand of the same operator
 /// stays nested (`a && (b && c)`), so the printer can reproduce the tree exactly.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Expr<L> {
+    /// `a && b && ...`: every operand holds (two or more operands).
     And(Vec<Expr<L>>, Span),
+    /// `a || b || ...`: some operand holds (two or more operands).
     Or(Vec<Expr<L>>, Span),
+    /// One condition.
     Leaf(L),
 }
 
 /// One JSON condition: `$.eventName = "ConsoleLogin"`, `$.x NOT EXISTS`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Condition {
+    /// What the condition looks at.
     pub selector: Selector,
+    /// What it asks of it.
     pub test: Test,
+    /// Where the node was written in the pattern text.
     pub span: Span,
 }
 
@@ -143,11 +194,17 @@ pub enum Test {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum CmpOp {
+    /// `=`
     Eq,
+    /// `!=`
     Ne,
+    /// `<`
     Lt,
+    /// `<=`
     Le,
+    /// `>`
     Gt,
+    /// `>=`
     Ge,
 }
 
@@ -166,10 +223,12 @@ impl CmpOp {
 }
 
 /// A JSON selector: `$` followed by steps (spec §5.2).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Selector {
+    /// The steps after `$`, in order; never empty.
     pub steps: Vec<Step>,
+    /// Where the node was written in the pattern text.
     pub span: Span,
 }
 
@@ -205,23 +264,27 @@ pub enum Value {
 }
 
 /// A regular expression between `%` signs, as written (without the `%`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct RegexLit {
+    /// The regex as written between the `%` signs.
     pub source: String,
+    /// Where the node was written in the pattern text.
     pub span: Span,
 }
 
 /// A space-delimited pattern: `[ip, user, ..., status_code = 4*, bytes > 1000]`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct DelimitedPattern {
+    /// The slots in order; empty for `[]` (spec A30).
     pub fields: Vec<FieldSpec>,
+    /// Where the node was written in the pattern text.
     pub span: Span,
 }
 
 /// One slot of a space-delimited pattern.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum FieldSpec {
     /// `...`: any number of fields, zero included (spec A7).
@@ -229,20 +292,107 @@ pub enum FieldSpec {
     /// A field: named or not (a trailing comma makes an unnamed last field, spec §6.1),
     /// with an optional condition on it (which requires a name, spec A27).
     Field {
+        /// The field name; `None` for the unnamed last field of a trailing comma.
         name: Option<String>,
+        /// The conditions on the field, if any.
         condition: Option<Expr<FieldCondition>>,
+        /// Where the slot was written in the pattern text.
         span: Span,
     },
 }
 
 /// One condition inside a field slot: `= 4*`, `> 1000`, `= %regex%`. The field it tests is
 /// the slot's own (cross-field references are rejected, spec §6.6).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct FieldCondition {
+    /// The comparison operator.
     pub op: CmpOp,
+    /// The value compared with.
     pub value: Value,
+    /// Where the node was written in the pattern text.
     pub span: Span,
+}
+
+// Span-blind equality and hashing of the nodes (see the module docs): each lists the fields
+// that say what the node means, and leaves out `span`.
+macro_rules! span_blind {
+    ($ty:ident { $($field:ident),+ }) => {
+        impl PartialEq for $ty {
+            fn eq(&self, other: &Self) -> bool {
+                $(self.$field == other.$field)&&+
+            }
+        }
+        impl Eq for $ty {}
+        impl std::hash::Hash for $ty {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                $(self.$field.hash(state);)+
+            }
+        }
+    };
+}
+
+span_blind!(TermPattern { terms });
+span_blind!(Term { kind, text });
+span_blind!(JsonPattern { expr });
+span_blind!(Condition { selector, test });
+span_blind!(Selector { steps });
+span_blind!(RegexLit { source });
+span_blind!(DelimitedPattern { fields });
+span_blind!(FieldCondition { op, value });
+
+impl<L: PartialEq> PartialEq for Expr<L> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Expr::And(a, _), Expr::And(b, _)) | (Expr::Or(a, _), Expr::Or(b, _)) => a == b,
+            (Expr::Leaf(a), Expr::Leaf(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+impl<L: Eq> Eq for Expr<L> {}
+impl<L: std::hash::Hash> std::hash::Hash for Expr<L> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        match self {
+            Expr::And(items, _) | Expr::Or(items, _) => items.hash(state),
+            Expr::Leaf(l) => l.hash(state),
+        }
+    }
+}
+
+impl PartialEq for FieldSpec {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (FieldSpec::Ellipsis(_), FieldSpec::Ellipsis(_)) => true,
+            (
+                FieldSpec::Field {
+                    name: a,
+                    condition: ca,
+                    ..
+                },
+                FieldSpec::Field {
+                    name: b,
+                    condition: cb,
+                    ..
+                },
+            ) => a == b && ca == cb,
+            _ => false,
+        }
+    }
+}
+impl Eq for FieldSpec {}
+impl std::hash::Hash for FieldSpec {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        if let FieldSpec::Field {
+            name, condition, ..
+        } = self
+        {
+            name.hash(state);
+            condition.hash(state);
+        }
+    }
 }
 
 // Hand-written where the derived shape would be awkward JSON: operators print as written,

@@ -69,8 +69,11 @@ pub enum ErrorKind {
 /// Where an error is: byte offset, and 1-based line and column (columns count characters).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Position {
+    /// Byte offset into the pattern.
     pub offset: usize,
+    /// 1-based line.
     pub line: usize,
+    /// 1-based column, in characters.
     pub column: usize,
 }
 
@@ -126,18 +129,23 @@ impl ParseError {
         self
     }
 
+    /// What kind of mistake this is.
     pub fn kind(&self) -> &ErrorKind {
         &self.0.kind
     }
+    /// The one-line message, without the position.
     pub fn message(&self) -> &str {
         &self.0.message
     }
+    /// How to fix it, when the parser can tell.
     pub fn hint(&self) -> Option<&str> {
         self.0.hint.as_deref()
     }
+    /// The pattern text the error is about; [`ParseError::span`] indexes it.
     pub fn pattern(&self) -> &str {
         &self.0.pattern
     }
+    /// The offending bytes of [`ParseError::pattern`].
     pub fn span(&self) -> Span {
         self.0.span
     }
@@ -186,22 +194,14 @@ impl ParseError {
     }
 }
 
-/// `text` with invisible characters escaped (`\n`, `\u{1b}`): messages quote pieces of the
-/// pattern, and must stay on one line and carry no terminal control sequences.
+/// `text` with control characters escaped ([`crate::terminal::escape_controls`]): messages
+/// quote pieces of the pattern, and must stay on one line and carry no terminal control
+/// sequences.
 fn visible(text: String) -> String {
-    let invisible = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
-    if !text.chars().any(invisible) {
-        return text;
+    match crate::terminal::escape_controls(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(escaped) => escaped,
     }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if invisible(c) {
-            out.extend(c.escape_debug());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 impl fmt::Display for ParseError {

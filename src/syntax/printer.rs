@@ -9,7 +9,7 @@
 use std::fmt::{self, Display, Formatter};
 
 use super::ast::*;
-use super::parser::{is_name_char, is_term_char, quote};
+use super::parser::lex::{is_name_char, is_term_char};
 
 impl Display for Ast {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
@@ -41,12 +41,35 @@ impl Display for Term {
             TermKind::Exclude => f.write_str("-")?,
             TermKind::Optional => f.write_str("?")?,
         }
-        if !self.text.is_empty() && self.text.chars().all(is_term_char) {
+        if is_plain_term(&self.text) {
             f.write_str(&self.text)
         } else {
             f.write_str(&quote(&self.text))
         }
     }
+}
+
+/// Whether a term's text can be written without quotes: term characters only, and not
+/// starting with what would read as a prefix (`?`, `-`) or as another syntax (`{`, `[`, `%`).
+pub(crate) fn is_plain_term(text: &str) -> bool {
+    !text.is_empty()
+        && text.chars().all(is_term_char)
+        && !text.starts_with(['?', '-', '{', '[', '%'])
+}
+
+/// `text` as a double-quoted pattern string, with `"` and `\` escaped: the one quoting rule
+/// of the language, for terms and values alike (spec §3.8, A20).
+pub fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
 }
 
 impl Display for JsonPattern {

@@ -1,14 +1,20 @@
 //! Checks CloudWatch makes on a pattern that parses: quotas (spec §8) and the rules that need
 //! the whole tree (duplicate field names). Runs after the parser, on the AST and its spans.
 
+use std::fmt;
+
 use super::ast::*;
 use super::error::{ErrorKind, ParseError};
+use super::number::is_number;
+use super::parser::lex::{is_name_char, is_regex_char};
+use super::parser::{MAX_DEPTH, MAX_LEN};
 
 /// At most this many regexes in a JSON or space-delimited pattern (spec §4.8).
 pub(crate) const MAX_REGEXES: usize = 2;
 /// At most this many selectors with a wildcard in one JSON pattern (spec §5.2.4).
 pub(crate) const MAX_WILDCARD_SELECTORS: usize = 3;
 
+/// The whole-tree checks, over a tree parsed from `src`.
 pub(crate) fn check(ast: &Ast, src: &str) -> Result<(), ParseError> {
     match ast {
         Ast::Terms(_) | Ast::Regex(_) => Ok(()),
@@ -22,17 +28,8 @@ pub(crate) fn check(ast: &Ast, src: &str) -> Result<(), ParseError> {
             check_regexes(regexes, src)?;
             let mut wild = 0;
             for c in &conditions {
-                let n = wildcards(&c.selector);
-                if n > 1 {
-                    return Err(ParseError::new(
-                        ErrorKind::TooManyWildcards,
-                        "a selector may hold only one wildcard",
-                        src,
-                        c.selector.span,
-                    )
-                    .with_hint("CloudWatch allows one `[*]` or `.*` per selector"));
-                }
-                wild += n;
+                check_selector(&c.selector, src)?;
+                wild += wildcards(&c.selector);
                 if wild > MAX_WILDCARD_SELECTORS {
                     return Err(ParseError::new(
                         ErrorKind::TooManyWildcardSelectors,
@@ -98,6 +95,20 @@ pub(crate) fn check(ast: &Ast, src: &str) -> Result<(), ParseError> {
     }
 }
 
+/// The rule on one selector: at most one wildcard (spec §5.2.4).
+pub(crate) fn check_selector(selector: &Selector, src: &str) -> Result<(), ParseError> {
+    if wildcards(selector) > 1 {
+        return Err(ParseError::new(
+            ErrorKind::TooManyWildcards,
+            "a selector may hold only one wildcard",
+            src,
+            selector.span,
+        )
+        .with_hint("CloudWatch allows one `[*]` or `.*` per selector"));
+    }
+    Ok(())
+}
+
 fn check_regexes(mut spans: impl Iterator<Item = Span>, src: &str) -> Result<(), ParseError> {
     if let Some(span) = spans.nth(MAX_REGEXES) {
         return Err(ParseError::new(
@@ -135,7 +146,30 @@ pub(crate) fn leaves<'e, L>(e: &'e Expr<L>, out: &mut Vec<&'e L>) {
 /// to an equal tree. Used by property tests and fuzz targets to discard generated trees that
 /// no pattern can express (an `And` with one operand, a `"*"` string, which is `Star`, a
 /// regex with `(`, two `...`). Independent of the parser: it checks the tree's shape only.
-pub fn check_well_formed(ast: &Ast) -> Result<(), String> {
+pub fn check_well_formed(ast: &Ast) -> Result<(), IllFormed> {
+    well_formed(ast).map_err(|reason| IllFormed { reason })
+}
+
+/// Why an AST is not one the parser can produce (see [`check_well_formed`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IllFormed {
+    /// What is wrong with the tree, in a few words (`an And/Or with fewer than two operands`).
+    pub reason: String,
+}
+
+impl fmt::Display for IllFormed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the tree is not one a pattern can express: {}",
+            self.reason
+        )
+    }
+}
+
+impl std::error::Error for IllFormed {}
+
+fn well_formed(ast: &Ast) -> Result<(), String> {
     match ast {
         Ast::Terms(_) => {}
         Ast::Regex(re) => regex_ok(re)?,
@@ -151,8 +185,7 @@ pub fn check_well_formed(ast: &Ast) -> Result<(), String> {
                 }
                 for step in &c.selector.steps {
                     if let Step::Field(name) = step {
-                        let plain =
-                            !name.is_empty() && name.chars().all(super::parser::is_name_char);
+                        let plain = !name.is_empty() && name.chars().all(is_name_char);
                         if !plain && name.contains('\'') {
                             return Err(format!(
                                 "field name {name:?} needs brackets and holds `'`"
@@ -178,9 +211,6 @@ pub fn check_well_formed(ast: &Ast) -> Result<(), String> {
             }
         }
         Ast::Delimited(d) => {
-            if d.fields.is_empty() {
-                return Err("no fields".into());
-            }
             let mut names = Vec::new();
             let mut ellipses = 0;
             let mut regexes = 0;
@@ -201,7 +231,7 @@ pub fn check_well_formed(ast: &Ast) -> Result<(), String> {
                         condition,
                         ..
                     } => {
-                        if name.is_empty() || !name.chars().all(super::parser::is_name_char) {
+                        if name.is_empty() || !name.chars().all(is_name_char) {
                             return Err(format!("field name {name:?}"));
                         }
                         if names.contains(&name) {
@@ -229,7 +259,7 @@ pub fn check_well_formed(ast: &Ast) -> Result<(), String> {
         }
     }
     let len = ast.to_string().chars().count();
-    if len > super::parser::MAX_LEN {
+    if len > MAX_LEN {
         return Err(format!("printed pattern is {len} characters long"));
     }
     Ok(())
@@ -254,7 +284,7 @@ fn expr_ok<L>(e: &Expr<L>, depth: usize) -> Result<(), String> {
             Expr::Or(..) => true,
         };
         let depth = depth + usize::from(paren);
-        if depth > super::parser::MAX_DEPTH {
+        if depth > MAX_DEPTH {
             return Err("parentheses nested too deep".into());
         }
         expr_ok(item, depth)?;
@@ -265,15 +295,18 @@ fn expr_ok<L>(e: &Expr<L>, depth: usize) -> Result<(), String> {
 fn value_ok(v: &Value) -> Result<(), String> {
     match v {
         Value::String(s) if s == "*" => Err("the string \"*\" is Star".into()),
-        Value::Number(n) if !super::parser::is_number(n) => Err(format!("number {n:?}")),
+        Value::Number(n) if !is_number(n) => Err(format!("number {n:?}")),
         Value::Regex(re) => regex_ok(re),
         _ => Ok(()),
     }
 }
 
 fn regex_ok(re: &RegexLit) -> Result<(), String> {
-    if re.source.is_empty() || !re.source.chars().all(super::parser::is_regex_char) {
+    if re.source.is_empty() || !re.source.chars().all(is_regex_char) {
         return Err(format!("regex {:?}", re.source));
+    }
+    if let Err(e) = super::dialect::compile(&re.source) {
+        return Err(format!("regex {:?}: {}", re.source, e.reason));
     }
     Ok(())
 }

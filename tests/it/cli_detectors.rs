@@ -235,11 +235,35 @@ fn config_warnings_go_to_stderr_and_exit_0() {
     ]);
     assert_eq!(out.status.code(), Some(0));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.starts_with("warning: "), "{err}");
+    assert!(err.starts_with("cwfilter: warning: "), "{err}");
     assert!(
         err.contains("warn.yaml:4:5: override for `naclChanges` has no effect"),
         "{err}"
     );
     let array: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(array.len(), 1);
+}
+
+/// Regression (#10 bug 1): a custom detector whose regex the engine refuses was accepted by
+/// `detectors` (validation did not compile regexes) and only failed later in `replay`. The
+/// loader validates with the parser, which now compiles regexes as the evaluator does.
+#[test]
+fn custom_detector_with_an_uncompilable_regex_is_rejected_when_loaded() {
+    let dir = std::env::temp_dir().join(format!("cwfilter-cli-badregex-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("badregex.yaml");
+    std::fs::write(
+        &path,
+        "alerts:\n  custom:\n    - name: badRegex\n      pattern: '{ $.a = %a{5,3}% }'\n      description: a repetition whose bounds are reversed\n",
+    )
+    .unwrap();
+    let out = cwfilter(&["detectors", "--config", path.to_str().unwrap()]);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("`badRegex`: invalid filter pattern: invalid regular expression"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -63,7 +63,7 @@ fn invalid_pattern_prints_a_caret_diagnostic_and_exits_2() {
     assert!(stdout(&o).is_empty());
     assert_eq!(
         stderr(&o),
-        "error: IS NOT is not supported at line 1 column 16\n  |\n1 | { $.SomeObject IS NOT NULL }\n  |                ^^^^^^^^^^^\nhelp: CloudWatch has no IS NOT: `$.SomeObject = *` matches any string or number (and `$.SomeObject NOT EXISTS` matches a missing key)\n"
+        "cwfilter: IS NOT is not supported at line 1 column 16\n  |\n1 | { $.SomeObject IS NOT NULL }\n  |                ^^^^^^^^^^^\nhelp: CloudWatch has no IS NOT: `$.SomeObject = *` matches any string or number (and `$.SomeObject NOT EXISTS` matches a missing key)\n"
     );
 }
 
@@ -102,6 +102,6 @@ fn regression_regex_refused_by_the_engine_is_rejected_in_the_whole_pattern() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         stderr(&o),
-        "error: invalid regular expression: invalid repetition count range, the start must be <= the end at line 1 column 9\n  |\n1 | { $.a = %a{5,3}% }\n  |         ^^^^^^^^\n"
+        "cwfilter: invalid regular expression: invalid repetition count range, the start must be <= the end at line 1 column 9\n  |\n1 | { $.a = %a{5,3}% }\n  |         ^^^^^^^^\n"
     );
 }

@@ -1181,9 +1181,21 @@ fn every_enabled_detector_is_listed_sorted_by_key() {
         // Detectors that matched nothing are listed with zeros.
         assert_eq!(mf(&r, "vpcChanges"), (0, 0));
     }
-    // An empty directory: every detector, zero events, no window, exit 0.
+    // An empty directory: every detector, zero events, no window; exit 2 (issue 18: no
+    // CloudTrail record found), the report still printed.
     std::fs::create_dir_all(dir.join("empty")).unwrap();
-    let r = replay(&[dir.join("empty")]);
+    let o = run(&[
+        OsStr::new("--format"),
+        OsStr::new("json"),
+        dir.join("empty").as_os_str(),
+    ]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("no CloudTrail records found"),
+        "{}",
+        o.stderr
+    );
+    let r = o.json();
     assert_eq!(r["inputs"]["events"], 0);
     assert!(r["window"]["start"].is_null());
     assert_eq!(r["detectors"].as_array().unwrap().len(), 23);

@@ -3,6 +3,7 @@
 //! corpus/conformance/known-conflicts.txt (cases whose documentation contradicts itself).
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use cwfilter::conformance::{load_cases, run_case, Expect};
@@ -116,22 +117,56 @@ fn documented_extracted_values_are_reproduced() {
     assert!(checked >= 4, "only {checked} extraction cases");
 }
 
+/// The research tree's conformance directory: `$CWFILTER_SHARED/conformance` when that variable
+/// is set (it must then exist), else `../shared/conformance` beside the checkout; the reason
+/// when the default location is absent.
+fn shared_conformance() -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("CWFILTER_SHARED") {
+        let dir = PathBuf::from(dir).join("conformance");
+        assert!(
+            dir.is_dir(),
+            "CWFILTER_SHARED is set but {} is not a directory",
+            dir.display()
+        );
+        return Ok(dir);
+    }
+    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance");
+    if beside.is_dir() {
+        Ok(beside)
+    } else {
+        Err(format!(
+            "the research tree is not beside the checkout ({} is absent; set CWFILTER_SHARED to its path)",
+            beside.display()
+        ))
+    }
+}
+
+/// Bug 9 of issue 10: this test read a machine path and passed without comparing anything
+/// when the file was absent. Now it compares every file, or says loudly why it cannot.
 #[test]
 fn corpus_copies_are_byte_identical_to_shared() {
+    let shared = match shared_conformance() {
+        Ok(dir) => dir,
+        Err(reason) => {
+            // Written to the process's stderr, past the test harness's capture, so the skip
+            // shows in every `cargo test` run.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED conformance::corpus_copies_are_byte_identical_to_shared: {reason}"
+            );
+            return;
+        }
+    };
     for name in ["aws-doc-examples.jsonl", "aws-doc-invalid.jsonl"] {
-        // The research tree sits beside the checkout on the project's machines (and in CI);
-        // elsewhere it is absent and the copy is the source.
-        let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance");
-        let shared = [beside, Path::new("/work/shared/conformance").to_path_buf()]
-            .into_iter()
-            .map(|dir| dir.join(name))
-            .find(|p| p.exists());
-        let Some(shared) = shared else {
-            continue;
-        };
-        let original = std::fs::read(&shared).expect("readable shared corpus");
+        let original_path = shared.join(name);
+        let original = std::fs::read(&original_path)
+            .unwrap_or_else(|e| panic!("{}: {e}", original_path.display()));
         let ours = std::fs::read(corpus_dir().join(name)).expect("copied corpus file");
-        assert!(ours == original, "{name} differs from {}", shared.display());
+        assert!(
+            ours == original,
+            "{name} differs from {}",
+            original_path.display()
+        );
     }
 }
 

@@ -7,9 +7,14 @@
 //! a block that does not start (end) with `...` must start (end) where the output does.
 //! A comment `<!-- guide-test: skip ... -->` before a block leaves it out (it needs the network
 //! or AWS credentials); `<!-- guide-test: exit N -->` says the block ends with status N (else 0).
+//!
+//! Beyond the guide, every `cwfilter ...` line in a `sh` block of the README and docs/ must name
+//! a real command and only flags its `--help` lists.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::support::{cwfilter, TempDir};
 
 const GUIDE: &str = "docs/guide.md";
 
@@ -154,6 +159,7 @@ fn run(step: &Step, dir: &Path, path: &str) -> (i32, String) {
         .arg("-c")
         .arg(format!("exec 2>&1\nset -eo pipefail\n{}", step.script))
         .current_dir(dir)
+        .stdin(Stdio::null())
         .env("PATH", path)
         .env("NO_COLOR", "1")
         .output()
@@ -174,9 +180,7 @@ fn the_walkthrough_runs_as_written_and_prints_what_it_shows() {
     assert!(steps.len() >= 6, "{steps:#?}");
     assert!(steps.iter().filter(|s| !s.shown.is_empty()).count() >= 6);
 
-    let dir: PathBuf =
-        std::env::temp_dir().join(format!("cwfilter-docs-guide-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = TempDir::new("docs-guide");
     let bin = dir.join("bin");
     let work = dir.join("work");
     std::fs::create_dir_all(&bin).unwrap();
@@ -203,7 +207,6 @@ fn the_walkthrough_runs_as_written_and_prints_what_it_shows() {
             );
         }
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -217,4 +220,101 @@ fn shown_output_matching_rules() {
     assert!(!shows("...\nc\n", out), "the end is anchored");
     assert!(!shows("a\nb 1.2s\n...\n", out), "whole lines");
     assert!(!shows("...\nd\nc\n", out), "in order");
+}
+
+/// The `cwfilter ...` command lines in the `sh` blocks of the README and the docs, with where
+/// they are (continuation lines joined, comments dropped).
+fn documented_commands(root: &Path) -> Vec<(String, String)> {
+    let mut pages = vec![root.join("README.md"), root.join("CONTRIBUTING.md")];
+    for entry in std::fs::read_dir(root.join("docs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            pages.push(path);
+        }
+    }
+    pages.sort();
+    let mut commands = Vec::new();
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap();
+        let name = page.strip_prefix(root).unwrap().display().to_string();
+        let (mut in_sh, mut joined, mut start) = (false, String::new(), 0);
+        for (i, line) in text.lines().enumerate() {
+            let trimmed = line.trim();
+            if let Some(info) = trimmed.strip_prefix("```") {
+                in_sh = !in_sh && info.trim() == "sh";
+                continue;
+            }
+            if !in_sh {
+                continue;
+            }
+            if joined.is_empty() {
+                start = i + 1;
+            }
+            let code = match trimmed.find(" #") {
+                Some(at) => &trimmed[..at],
+                None if trimmed.starts_with('#') => "",
+                None => trimmed,
+            };
+            match code.strip_suffix('\\') {
+                Some(head) => {
+                    joined.push_str(head);
+                    joined.push(' ');
+                }
+                None => {
+                    joined.push_str(code);
+                    for part in joined.split(['|', ';', '&']) {
+                        let part = part.trim();
+                        if part.starts_with("cwfilter ") {
+                            commands.push((format!("{name}:{start}"), part.to_owned()));
+                        }
+                    }
+                    joined.clear();
+                }
+            }
+        }
+    }
+    commands.sort();
+    commands.dedup();
+    commands
+}
+
+#[test]
+fn documented_commands_use_real_subcommands_and_flags() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let commands = documented_commands(root);
+    assert!(commands.len() > 20, "{commands:#?}");
+    let mut helps = std::collections::BTreeMap::new();
+    let mut wrong = Vec::new();
+    for (at, command) in &commands {
+        let words: Vec<&str> = command.split_whitespace().skip(1).collect();
+        let Some(sub) = words.first().filter(|w| !w.starts_with('-')) else {
+            continue;
+        };
+        let help = helps.entry(sub.to_string()).or_insert_with(|| {
+            let out = cwfilter().args([sub, "--help"]).output().unwrap();
+            out.status
+                .success()
+                .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+        });
+        let Some(help) = help else {
+            wrong.push(format!("{at}: `cwfilter {sub}` is not a command"));
+            continue;
+        };
+        for word in &words[1..] {
+            if !word.starts_with('-') || *word == "-" {
+                continue;
+            }
+            let flag = word.split('=').next().unwrap();
+            let listed = help.match_indices(flag).any(|(i, _)| {
+                let next = help[i + flag.len()..].chars().next();
+                let before = help[..i].chars().next_back();
+                !matches!(next, Some(c) if c.is_alphanumeric() || c == '-')
+                    && !matches!(before, Some(c) if c.is_alphanumeric() || c == '-')
+            });
+            if !listed {
+                wrong.push(format!("{at}: `cwfilter {sub}` has no flag {flag}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

@@ -101,7 +101,7 @@ fn regression_term_control_characters_in_error_message() {
     check_parse(&data);
     let e = parse(&String::from_utf8_lossy(&data)).unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::InvalidTermChar);
-    assert!(e.to_string().contains(r"`-\0\0\u{16}}`"), "{e}");
+    assert!(e.to_string().contains(r"`-\x00\x00\x16}`"), "{e}");
     let e = parse("{ $.a = \u{1b}[31m }").unwrap_err();
-    assert!(e.to_string().contains(r"`\u{1b}[31m`"), "{e}");
+    assert!(e.to_string().contains(r"`\x1b[31m`"), "{e}");
 }

@@ -61,6 +61,29 @@ fn cw001_unguarded_not_equal_on_an_optional_field() {
     );
 }
 
+/// Issue 10 bug 6: the guard and the `!=` were compared as printed text, and `$.['a.b']`
+/// (one field named `a.b`) printed as `$.a.b` (field `b` inside `a`), so a guard on the one
+/// silenced the finding on the other. Selectors are now compared as values.
+#[test]
+fn cw001_a_guard_on_a_dotted_field_name_does_not_guard_the_nested_path() {
+    assert_eq!(
+        ids(r#"{ (($.['a.b'] NOT EXISTS) || ($.a.b != "x")) }"#),
+        ["CW001"]
+    );
+    assert_eq!(
+        ids(r#"{ (($.a.b NOT EXISTS) || ($.['a.b'] != "x")) }"#),
+        ["CW001"]
+    );
+    // The finding names the field as written, so the suggested guard is the right one.
+    let f = &lint_pattern(r#"{ (($.a.b NOT EXISTS) || ($.['a.b'] != "x")) }"#).unwrap()[0];
+    assert!(f.fix.contains("$.['a.b'] NOT EXISTS"), "{}", f.fix);
+    // The same field in both spellings is guarded.
+    assert!(ids(r#"{ (($.['a'].b NOT EXISTS) || ($.a.b != "x")) }"#).is_empty());
+    assert!(ids(r#"{ (($.a.b NOT EXISTS) || ($.a.b != "x")) }"#).is_empty());
+    // Always-present fields are recognised by value, however spelled.
+    assert!(ids(r#"{ $.['eventType'] != "AwsServiceEvent" }"#).is_empty());
+}
+
 #[test]
 fn cw001_fires_on_upstreams_mfa_detector_only() {
     let all = cwfilter::detectors::load(None, Profile::Upstream).unwrap();
@@ -202,4 +225,21 @@ fn exit_codes() {
     assert!(String::from_utf8(trail.stderr)
         .unwrap()
         .contains("no-such-trail.json"));
+}
+
+/// CW008 (#11): the deployed VPC flow-log pattern's `{172\.16\.}` is a literal brace group,
+/// so the regex only matches text containing braces; the fix anchors the intended prefix.
+#[test]
+fn literal_regex_braces_are_flagged_with_the_likely_intent() {
+    let pattern = r"[version, accountId, interfaceId, srcAddr=%{172\.16\.}.*?%, dstAddr, ...]";
+    let findings = lint_pattern(pattern).unwrap();
+    let f = findings
+        .iter()
+        .find(|f| f.id == LintId::LiteralRegexBrace)
+        .unwrap_or_else(|| panic!("{findings:?}"));
+    assert_eq!(f.id.code(), "CW008");
+    assert!(f.fix.contains(r"%^172\.16\.%"), "{}", f.fix);
+    assert!(ids(r"{ $.a = %{x}% }").contains(&"CW008"));
+    assert!(!ids(r"[a, b = %^172\.16\.%]").contains(&"CW008"));
+    assert!(!ids(r"%a{2,3}\{x\}%").contains(&"CW008"));
 }

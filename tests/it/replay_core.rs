@@ -282,7 +282,7 @@ fn inputs_count_oversize_and_errors() {
     assert_eq!(keys, ["a", "b"]);
     assert!(r.detectors.iter().all(|d| d.matched == 0 && d.fires == 0));
     // The JSON contract's required keys.
-    let v: Value = serde_json::from_str(&cwfilter::replay::report::json::render(&r)).unwrap();
+    let v: Value = serde_json::from_str(&cwfilter::replay::render::json::render(&r)).unwrap();
     for k in ["files", "events", "oversize_skipped", "errors"] {
         assert!(v["inputs"].get(k).is_some(), "{k}");
     }
@@ -563,10 +563,54 @@ fn merged_accumulators_equal_one_pass() {
                 },
             );
         }
-        acc.merge(part);
+        acc.merge(part).unwrap();
     }
     assert_eq!(acc.finish(&cfg), whole);
     assert!(whole.detectors[0].fires > 0);
+}
+
+/// Bug 8 of issue 10: `merge` zipped the detector lists without checking their lengths, so an
+/// accumulator of another config was merged silently and partly.
+#[test]
+fn merge_refuses_an_accumulator_of_another_config() {
+    let r = rec(1, "10:00:00", "alice", "X", "ip", "e1");
+    let filled = |cfg: &ReplayConfig| {
+        let mut acc = Accumulator::new(cfg);
+        acc.add_file();
+        let cur = vec![true; cfg.detectors.len()];
+        acc.observe(
+            cfg,
+            &r,
+            &Verdicts {
+                current: &cur,
+                ..Verdicts::default()
+            },
+        );
+        acc
+    };
+    let two = ReplayConfig::new(vec![simple("a", 1.0), simple("b", 1.0)]);
+    let one = ReplayConfig::new(vec![simple("a", 1.0)]);
+    let mut acc = filled(&two);
+    let e = acc.merge(filled(&one)).unwrap_err();
+    assert_eq!((e.what.as_str(), e.mine, e.theirs), ("detectors", 2, 1));
+    assert_eq!(
+        e.to_string(),
+        "cannot merge replays of different configs: detectors 2 here, 1 in the other"
+    );
+    // Nothing was added: the accumulator still reports its own single file and event.
+    assert_eq!(acc.clone().finish(&two), filled(&two).finish(&two));
+
+    let mut clauses = simple("a", 1.0);
+    clauses.exclusions = vec!["x".into(), "y".into()];
+    let with_clauses = ReplayConfig::new(vec![clauses]);
+    let e = filled(&one).merge(filled(&with_clauses)).unwrap_err();
+    assert_eq!((e.mine, e.theirs), (0, 2));
+    assert!(e.what.contains("exclusion clauses"), "{e}");
+
+    let mut with_baseline = ReplayConfig::new(vec![simple("a", 1.0)]);
+    with_baseline.baseline = Some(vec![simple("a", 2.0)]);
+    assert!(filled(&one).merge(filled(&with_baseline)).is_err());
+    assert!(filled(&one).merge(filled(&one)).is_ok());
 }
 
 #[test]
@@ -630,7 +674,7 @@ fn four_week_trail_hand_checked() {
                 },
             );
         }
-        acc.merge(part);
+        acc.merge(part).unwrap();
         rest = tail;
         size = size * 3 % 17 + 1;
     }

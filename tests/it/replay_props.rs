@@ -185,7 +185,7 @@ fn run(cfg: &ReplayConfig, records: &[Value], chunk: usize) -> Report {
                 },
             );
         }
-        total.merge(acc);
+        total.merge(acc).unwrap();
     }
     total.finish(cfg)
 }

@@ -2,7 +2,8 @@
 //! reports (no panic, still well-formed).
 
 use cwfilter::alarm::AlarmSpec;
-use cwfilter::replay::report::{render, Format, Report};
+use cwfilter::replay::render::{render, Format};
+use cwfilter::replay::report::Report;
 use cwfilter::replay::{Accumulator, DetectorSpec, ReplayConfig, Verdicts};
 use proptest::prelude::*;
 use serde_json::json;

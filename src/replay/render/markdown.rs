@@ -7,7 +7,8 @@
 
 use std::fmt::Write;
 
-use super::{opt_num, rate_text, strip_controls, Incident, Report};
+use super::{opt_num, rate_text, strip_controls};
+use crate::replay::report::{Incident, Report};
 
 /// Rows per top list: GitHub comments are limited to 65,536 characters, and 23 detectors with
 /// three full top-10 lists come close. The JSON report has the full lists.
@@ -274,7 +275,7 @@ pub fn render(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::replay::report::sample;
+    use crate::replay::render::sample;
 
     #[test]
     fn code_spans() {

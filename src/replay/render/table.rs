@@ -4,7 +4,8 @@
 
 use std::fmt::Write;
 
-use super::{opt_num, rate_text, strip_controls, Report};
+use super::{opt_num, rate_text, strip_controls};
+use crate::replay::report::Report;
 
 /// Longest value shown in a table cell (longer ones end with `…`).
 const MAX_CELL: usize = 48;
@@ -318,7 +319,7 @@ fn table_mixed(out: &mut String, rows: &[Vec<String>], left: &[usize]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::replay::report::sample;
+    use crate::replay::render::sample;
 
     #[test]
     fn summary_lists_every_detector_and_totals() {

@@ -1,7 +1,7 @@
 //! The JSON report: the serde model, pretty-printed. serde_json escapes every string, so
 //! event-derived values cannot break the document.
 
-use super::Report;
+use crate::replay::report::Report;
 
 pub fn render(report: &Report) -> String {
     // Serializing plain structs with string keys cannot fail.

@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::{opt_num, rate_text, strip_controls, DetectorReport, Incident, Report};
+use super::{opt_num, rate_text, strip_controls};
+use crate::replay::report::{DetectorReport, Incident, Report};
 use crate::trail::time::{format_day, parse_event_time as parse_timestamp};
 
 /// Escapes text for HTML element content and quoted attribute values.
@@ -562,7 +563,7 @@ fn tick_indices(n: usize, slot: f64, label_w: f64) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::replay::report::sample;
+    use crate::replay::render::sample;
 
     #[test]
     fn escapes_markup() {

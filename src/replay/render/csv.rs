@@ -5,7 +5,8 @@
 
 use std::fmt::Write;
 
-use super::{strip_controls, Report};
+use super::strip_controls;
+use crate::replay::report::Report;
 
 const HEADER: [&str; 15] = [
     "key",
@@ -103,7 +104,7 @@ pub fn render(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::replay::report::sample;
+    use crate::replay::render::sample;
 
     #[test]
     fn formula_cells_are_escaped() {

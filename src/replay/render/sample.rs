@@ -3,10 +3,10 @@
 
 use serde_json::json;
 
-use super::Report;
 use crate::alarm::AlarmSpec;
 use crate::replay::core::{Accumulator, DetectorSpec, ReplayConfig, Verdicts};
 use crate::replay::labels::{Label, Labels};
+use crate::replay::report::Report;
 
 pub(crate) const SCRIPT: &str = "<script>alert('x')</script>";
 pub(crate) const FORMULA: &str = "=HYPERLINK(\"http://evil\",\"x\")";

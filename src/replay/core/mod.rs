@@ -1,0 +1,502 @@
+//! The pure replay core: records x detector verdicts -> matched counts, simulated alarm fires,
+//! attribution, false-positive accounting and the what-if diff.
+//!
+//! Matching is not done here. The caller parses each record, runs the detectors, and hands
+//! [`Accumulator::observe`] the record with a [`Verdicts`]. Accumulators are mergeable, so files
+//! can be replayed in parallel (one accumulator per file or per worker) and merged; every count
+//! is a sum and every output list is sorted, so the report does not depend on the order.
+//!
+//! Memory is proportional to the number of periods with matching events, not to the number of
+//! events: per detector, a count per period plus capped attribution tables.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+
+use serde_json::Value;
+
+use self::attr::{Attr, Ids};
+use super::attribution::{self, Actor};
+use super::labels::{Label, Labels};
+use super::report::{InputError, MAX_ERRORS};
+use crate::alarm::AlarmSpec;
+use crate::trail::time::parse_event_time as parse_timestamp;
+
+mod attr;
+mod finish;
+
+/// Distinct principals / eventNames / source IPs tracked per detector by default.
+pub const DEFAULT_KEY_CAP: usize = 10_000;
+/// Distinct values tracked per detector per period (for attribution by fires).
+pub const DEFAULT_BUCKET_KEY_CAP: usize = 256;
+/// Exclusion clauses per detector the `excluded_by` bitmask can describe.
+pub const MAX_EXCLUSIONS: usize = 64;
+
+/// What the core needs to know of a detector.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DetectorSpec {
+    pub key: String,
+    pub alarm: AlarmSpec,
+    /// Ids of the exclusion clauses, in the order of the bits of [`Verdicts::excluded_by`].
+    pub exclusions: Vec<String>,
+}
+
+/// Replay settings.
+#[derive(Clone, Debug)]
+pub struct ReplayConfig {
+    /// The enabled detectors (any order; the report sorts them by key).
+    pub detectors: Vec<DetectorSpec>,
+    /// The baseline detector set for the what-if diff.
+    pub baseline: Option<Vec<DetectorSpec>>,
+    pub labels: Option<Labels>,
+    /// Inclusive bounds in seconds since the epoch (`--since`/`--until`).
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    /// Entries in each top list.
+    pub top_n: usize,
+    pub key_cap: usize,
+    pub bucket_key_cap: usize,
+}
+
+impl ReplayConfig {
+    pub fn new(detectors: Vec<DetectorSpec>) -> Self {
+        ReplayConfig {
+            detectors,
+            baseline: None,
+            labels: None,
+            since: None,
+            until: None,
+            top_n: 10,
+            key_cap: DEFAULT_KEY_CAP,
+            bucket_key_cap: DEFAULT_BUCKET_KEY_CAP,
+        }
+    }
+
+    /// Rejects alarms CloudWatch would reject, duplicate keys and too many clauses.
+    pub fn validate(&self) -> Result<(), String> {
+        let sets = std::iter::once(("", &self.detectors))
+            .chain(self.baseline.iter().map(|b| ("baseline ", b)));
+        for (what, set) in sets {
+            let mut seen = BTreeSet::new();
+            for d in set {
+                if !seen.insert(d.key.as_str()) {
+                    return Err(format!("{what}detector {} is listed twice", d.key));
+                }
+                d.alarm
+                    .validate()
+                    .map_err(|e| format!("{what}detector {}: {e}", d.key))?;
+                if d.exclusions.len() > MAX_EXCLUSIONS {
+                    return Err(format!(
+                        "{what}detector {}: {} exclusion clauses (at most {MAX_EXCLUSIONS})",
+                        d.key,
+                        d.exclusions.len()
+                    ));
+                }
+            }
+        }
+        if let (Some(s), Some(u)) = (self.since, self.until) {
+            if s > u {
+                return Err("--since is after --until".into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether an event at `secs` is inside `--since`/`--until`.
+    pub fn contains(&self, secs: i64) -> bool {
+        self.since.is_none_or(|s| secs >= s) && self.until.is_none_or(|u| secs <= u)
+    }
+}
+
+/// The detectors' verdicts on one record.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Verdicts<'a> {
+    /// Per current detector (config order): did its effective pattern match?
+    pub current: &'a [bool],
+    /// Per baseline detector: did it match? Empty without a baseline.
+    pub baseline: &'a [bool],
+    /// Per current detector: bit `j` set when the base pattern matched and exclusion clause `j`
+    /// excluded the record. Empty when the caller does not track exclusions.
+    pub excluded_by: &'a [u64],
+}
+
+/// What [`Accumulator::observe`] did with a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Observed {
+    Counted,
+    OutsideWindow,
+    NoEventTime,
+}
+
+/// The record's `eventTime` in seconds since the epoch.
+pub fn event_time(record: &Value) -> Option<i64> {
+    record.get("eventTime")?.as_str().and_then(parse_timestamp)
+}
+
+#[derive(Clone, Debug)]
+struct DetState {
+    counts: BTreeMap<i64, u64>,
+    matched: u64,
+    removed: u64,
+    removed_by_clause: Vec<u64>,
+    attr: Option<Box<Attr>>,
+}
+
+impl DetState {
+    /// Adds another accumulator's state of the same detector (lengths checked by the caller).
+    fn merge(&mut self, theirs: DetState, bucket_cap: usize) {
+        for (b, n) in theirs.counts {
+            *self.counts.entry(b).or_insert(0) += n;
+        }
+        self.matched += theirs.matched;
+        self.removed += theirs.removed;
+        for (a, b) in self
+            .removed_by_clause
+            .iter_mut()
+            .zip(theirs.removed_by_clause)
+        {
+            *a += b;
+        }
+        if let (Some(mine), Some(theirs)) = (self.attr.as_deref_mut(), theirs.attr) {
+            mine.merge(*theirs, bucket_cap);
+        }
+    }
+
+    fn new(spec: &DetectorSpec, attributed: bool, cap: usize) -> Self {
+        DetState {
+            counts: BTreeMap::new(),
+            matched: 0,
+            removed: 0,
+            removed_by_clause: vec![0; spec.exclusions.len()],
+            attr: attributed.then(|| Box::new(Attr::new(cap))),
+        }
+    }
+}
+
+/// A labelled malicious event seen in the trail.
+#[derive(Clone, Debug)]
+struct IncidentObs {
+    time: i64,
+    event_name: String,
+    actor: Actor,
+    current: Vec<bool>,
+    baseline: Vec<bool>,
+}
+
+fn or_into(into: &mut Vec<bool>, from: &[bool]) {
+    if into.len() < from.len() {
+        into.resize(from.len(), false);
+    }
+    for (a, &b) in into.iter_mut().zip(from) {
+        *a |= b;
+    }
+}
+
+/// Running totals of a replay (one per worker; merge them, then [`Accumulator::finish`]).
+#[derive(Clone, Debug)]
+pub struct Accumulator {
+    files: u64,
+    events: u64,
+    oversize: u64,
+    errors: Vec<InputError>,
+    error_count: u64,
+    no_event_time: u64,
+    outside_window: u64,
+    min_time: Option<i64>,
+    max_time: Option<i64>,
+    matched_any: u64,
+    current: Vec<DetState>,
+    baseline: Vec<DetState>,
+    incidents: HashMap<String, IncidentObs>,
+    benign_seen: u64,
+    bucket_key_cap: usize,
+}
+
+impl Accumulator {
+    pub fn new(cfg: &ReplayConfig) -> Self {
+        Accumulator {
+            files: 0,
+            events: 0,
+            oversize: 0,
+            errors: Vec::new(),
+            error_count: 0,
+            no_event_time: 0,
+            outside_window: 0,
+            min_time: None,
+            max_time: None,
+            matched_any: 0,
+            current: cfg
+                .detectors
+                .iter()
+                .map(|d| DetState::new(d, true, cfg.key_cap))
+                .collect(),
+            baseline: cfg
+                .baseline
+                .iter()
+                .flatten()
+                .map(|d| DetState::new(d, false, cfg.key_cap))
+                .collect(),
+            incidents: HashMap::new(),
+            benign_seen: 0,
+            bucket_key_cap: cfg.bucket_key_cap,
+        }
+    }
+
+    /// Counts an opened input file.
+    pub fn add_file(&mut self) {
+        self.files += 1;
+    }
+
+    /// Counts a record over CloudTrail's 256 KB delivery limit (read, never matched).
+    pub fn add_oversize(&mut self) {
+        self.events += 1;
+        self.oversize += 1;
+    }
+
+    /// Records an unreadable file or a line that is not a record.
+    pub fn add_error(&mut self, path: &str, line: Option<u64>, message: &str) {
+        self.error_count += 1;
+        self.errors.push(InputError {
+            path: path.to_owned(),
+            line,
+            message: message.to_owned(),
+        });
+        // Keep the smallest by (path, line), not the first to arrive: which errors come
+        // first depends on the thread schedule. Trimming at twice the cap keeps this amortized.
+        if self.errors.len() >= 2 * MAX_ERRORS {
+            keep_first_errors(&mut self.errors);
+        }
+    }
+
+    /// Counts a record and, if it is in the window, its detectors' verdicts.
+    pub fn observe(&mut self, cfg: &ReplayConfig, record: &Value, v: &Verdicts) -> Observed {
+        let t = match self.enter(cfg, event_time(record)) {
+            Ok(t) => t,
+            Err(skipped) => return skipped,
+        };
+
+        let any = v.current.iter().any(|&m| m);
+        if any {
+            self.matched_any += 1;
+        }
+        let mut values: Option<(Actor, Cow<str>, Cow<str>)> = None;
+        for (i, (det, spec)) in self.current.iter_mut().zip(&cfg.detectors).enumerate() {
+            if v.current.get(i) == Some(&true) {
+                let bucket = spec.alarm.bucket_of(t);
+                det.matched += 1;
+                *det.counts.entry(bucket).or_insert(0) += 1;
+                if let Some(attr) = det.attr.as_deref_mut() {
+                    let (a, name, ip) = values.get_or_insert_with(|| {
+                        (
+                            attribution::actor(record),
+                            attribution::event_name(record),
+                            attribution::source_ip(record),
+                        )
+                    });
+                    let ids = Ids {
+                        actor: attr.actors.values.id(&*a),
+                        name: attr.names.values.id(&**name),
+                        ip: attr.ips.values.id(&**ip),
+                    };
+                    attr.add(bucket, ids, 1, self.bucket_key_cap);
+                }
+            }
+            let mask = v.excluded_by.get(i).copied().unwrap_or(0);
+            if mask != 0 {
+                det.removed += 1;
+                for (j, n) in det.removed_by_clause.iter_mut().enumerate() {
+                    if mask & (1u64 << j) != 0 {
+                        *n += 1;
+                    }
+                }
+            }
+        }
+        if let Some(base) = &cfg.baseline {
+            for (i, (det, spec)) in self.baseline.iter_mut().zip(base).enumerate() {
+                if v.baseline.get(i) == Some(&true) {
+                    det.matched += 1;
+                    *det.counts.entry(spec.alarm.bucket_of(t)).or_insert(0) += 1;
+                }
+            }
+        }
+        if let Some(labels) = &cfg.labels {
+            let id = record.get("eventID").and_then(Value::as_str);
+            match id.and_then(|id| labels.get(id).map(|l| (id, l))) {
+                Some((id, Label::Malicious)) => {
+                    let obs = self
+                        .incidents
+                        .entry(id.to_owned())
+                        .or_insert_with(|| IncidentObs {
+                            time: t,
+                            event_name: attribution::event_name(record).into_owned(),
+                            actor: attribution::actor(record),
+                            current: Vec::new(),
+                            baseline: Vec::new(),
+                        });
+                    obs.time = obs.time.min(t);
+                    or_into(&mut obs.current, v.current);
+                    or_into(&mut obs.baseline, v.baseline);
+                }
+                Some((_, Label::Benign)) => self.benign_seen += 1,
+                None => {}
+            }
+        }
+        Observed::Counted
+    }
+
+    /// Counts a record that no detector (current, base or baseline) matched, knowing only its
+    /// `eventTime` (read from the raw text): the same totals as [`Accumulator::observe`] with
+    /// all-false verdicts, without parsing the record. Not for replays with labels, which must
+    /// see every record's eventID.
+    pub fn observe_unmatched(&mut self, cfg: &ReplayConfig, event_time: Option<i64>) -> Observed {
+        match self.enter(cfg, event_time) {
+            Ok(_) => Observed::Counted,
+            Err(skipped) => skipped,
+        }
+    }
+
+    /// Counts a record and places it in the window; `Err` says why it is not counted further.
+    fn enter(&mut self, cfg: &ReplayConfig, event_time: Option<i64>) -> Result<i64, Observed> {
+        self.events += 1;
+        let Some(t) = event_time else {
+            self.no_event_time += 1;
+            return Err(Observed::NoEventTime);
+        };
+        if !cfg.contains(t) {
+            self.outside_window += 1;
+            return Err(Observed::OutsideWindow);
+        }
+        self.min_time = Some(self.min_time.map_or(t, |m| m.min(t)));
+        self.max_time = Some(self.max_time.map_or(t, |m| m.max(t)));
+        Ok(t)
+    }
+
+    /// Whether `other` counts the same detectors, clauses and attribution as this accumulator
+    /// (accumulators built from the same config always do).
+    pub fn check_mergeable(&self, other: &Accumulator) -> Result<(), MergeError> {
+        let mismatch = |what: &str, mine: usize, theirs: usize| {
+            (mine != theirs).then(|| MergeError {
+                what: what.to_owned(),
+                mine,
+                theirs,
+            })
+        };
+        let sets = [
+            ("detectors", &self.current, &other.current),
+            ("baseline detectors", &self.baseline, &other.baseline),
+        ];
+        for (what, mine, theirs) in sets {
+            if let Some(e) = mismatch(what, mine.len(), theirs.len()) {
+                return Err(e);
+            }
+            for (i, (m, t)) in mine.iter().zip(theirs).enumerate() {
+                let clauses = format!("exclusion clauses of {what} #{i}");
+                if let Some(e) = mismatch(
+                    &clauses,
+                    m.removed_by_clause.len(),
+                    t.removed_by_clause.len(),
+                ) {
+                    return Err(e);
+                }
+                let tables = format!("attribution tables of {what} #{i}");
+                if let Some(e) = mismatch(
+                    &tables,
+                    usize::from(m.attr.is_some()),
+                    usize::from(t.attr.is_some()),
+                ) {
+                    return Err(e);
+                }
+            }
+        }
+        match mismatch(
+            "distinct values per period",
+            self.bucket_key_cap,
+            other.bucket_key_cap,
+        ) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Adds another accumulator's totals. Both must come from the same config: when they do
+    /// not count the same detectors and clauses (see [`Accumulator::check_mergeable`]), nothing
+    /// is added and the error says what differs.
+    pub fn merge(&mut self, other: Accumulator) -> Result<(), MergeError> {
+        self.check_mergeable(&other)?;
+        self.files += other.files;
+        self.events += other.events;
+        self.oversize += other.oversize;
+        self.error_count += other.error_count;
+        self.errors.extend(other.errors);
+        if self.errors.len() > MAX_ERRORS {
+            keep_first_errors(&mut self.errors);
+        }
+        self.no_event_time += other.no_event_time;
+        self.outside_window += other.outside_window;
+        self.min_time = min_opt(self.min_time, other.min_time, i64::min);
+        self.max_time = min_opt(self.max_time, other.max_time, i64::max);
+        self.matched_any += other.matched_any;
+        self.benign_seen += other.benign_seen;
+        for (mine, theirs) in self
+            .current
+            .iter_mut()
+            .chain(self.baseline.iter_mut())
+            .zip(other.current.into_iter().chain(other.baseline))
+        {
+            mine.merge(theirs, self.bucket_key_cap);
+        }
+        for (id, obs) in other.incidents {
+            match self.incidents.get_mut(&id) {
+                Some(mine) => {
+                    if obs.time < mine.time {
+                        mine.time = obs.time;
+                        mine.event_name = obs.event_name;
+                        mine.actor = obs.actor;
+                    }
+                    or_into(&mut mine.current, &obs.current);
+                    or_into(&mut mine.baseline, &obs.baseline);
+                }
+                None => {
+                    self.incidents.insert(id, obs);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Two accumulators that do not count the same things cannot be merged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MergeError {
+    /// What differs (`detectors`, `exclusion clauses of detectors #3`, ...).
+    pub what: String,
+    /// How many this accumulator has.
+    pub mine: usize,
+    /// How many the other has.
+    pub theirs: usize,
+}
+
+impl fmt::Display for MergeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "cannot merge replays of different configs: {} {} here, {} in the other",
+            self.what, self.mine, self.theirs
+        )
+    }
+}
+
+impl std::error::Error for MergeError {}
+
+/// Sorts errors by path, line and message and keeps the first [`MAX_ERRORS`].
+fn keep_first_errors(errors: &mut Vec<InputError>) {
+    errors.sort();
+    errors.truncate(MAX_ERRORS);
+}
+
+fn min_opt(a: Option<i64>, b: Option<i64>, f: fn(i64, i64) -> i64) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(f(a, b)),
+        (a, b) => a.or(b),
+    }
+}

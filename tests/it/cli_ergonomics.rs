@@ -1,0 +1,623 @@
+//! What a new user trips over (issue 18), one test per contract: `--locked` installs, `-` for
+//! stdin and stdout, no input on a terminal, a forgotten PATTERN, `-f/--pattern-file`, empty
+//! inputs and configs, label warnings, `-o` opened first, grep flags on `match`, narrowing a
+//! replay, and one error prefix.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::support::{cwfilter, run, run_with_stdin, stderr, stdout, TempDir};
+
+/// A root console sign-in: rootAccountUsage matches it.
+fn root_login(id: &str, time: &str) -> Value {
+    json!({
+        "eventVersion": "1.08",
+        "eventID": id,
+        "eventTime": time,
+        "eventSource": "signin.amazonaws.com",
+        "eventName": "ConsoleLogin",
+        "eventType": "AwsConsoleSignIn",
+        "userIdentity": {"type": "Root", "arn": "arn:aws:iam::111122223333:root"},
+    })
+}
+
+/// An ordinary API call no catalog detector matches.
+fn describe(id: &str, time: &str) -> Value {
+    json!({
+        "eventVersion": "1.08",
+        "eventID": id,
+        "eventTime": time,
+        "eventSource": "ec2.amazonaws.com",
+        "eventName": "DescribeInstances",
+        "eventType": "AwsApiCall",
+        "userIdentity": {"type": "IAMUser", "userName": "alice"},
+    })
+}
+
+fn jsonl(records: &[Value]) -> String {
+    records.iter().map(|r| format!("{r}\n")).collect()
+}
+
+/// A trail of three records: two root sign-ins (r1, r2) and one DescribeInstances (d1).
+fn trail(dir: &TempDir) -> String {
+    let path = dir.write(
+        "trail/t.jsonl",
+        jsonl(&[
+            root_login("r1", "2025-01-06T10:00:00Z"),
+            describe("d1", "2025-01-06T11:00:00Z"),
+            root_login("r2", "2025-01-07T10:00:00Z"),
+        ]),
+    );
+    path.to_str().unwrap().to_owned()
+}
+
+fn code(o: &Output) -> Option<i32> {
+    o.status.code()
+}
+
+// ---- install ---------------------------------------------------------------------------------
+
+#[test]
+fn every_documented_cargo_install_is_locked() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut docs = vec![root.join("README.md"), root.join("CONTRIBUTING.md")];
+    if let Ok(entries) = std::fs::read_dir(root.join("docs")) {
+        docs.extend(entries.flatten().map(|e| e.path()));
+    }
+    let mut installs = 0;
+    for doc in docs
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+    {
+        let text = std::fs::read_to_string(doc).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            if let Some(at) = line.find("cargo install ") {
+                installs += 1;
+                assert!(
+                    line[at..].contains("--locked"),
+                    "{}:{}: `cargo install` without --locked: {line}",
+                    doc.display(),
+                    i + 1
+                );
+            }
+        }
+    }
+    assert!(installs > 0, "the README installs with cargo install");
+}
+
+// ---- `-` for stdin and stdout ----------------------------------------------------------------
+
+#[test]
+fn dash_is_stdin_for_configs_and_labels_and_stdout_for_reports() {
+    let config = "alerts:\n  rootAccountUsage: true\n";
+    let from_stdin = run_with_stdin(
+        &["detectors", "--config", "-", "--format", "json"],
+        config.as_bytes(),
+    );
+    assert_eq!(code(&from_stdin), Some(0), "{}", stderr(&from_stdin));
+    let keys: Vec<Value> = serde_json::from_slice(&from_stdin.stdout).unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0]["key"], "rootAccountUsage");
+    let lint = run_with_stdin(&["lint", "--config", "-"], config.as_bytes());
+    assert!(matches!(code(&lint), Some(0 | 1)), "{}", stderr(&lint));
+
+    let dir = TempDir::new("ergo-dash");
+    let trail = trail(&dir);
+    let labels = jsonl(&[json!({"eventID": "r1", "label": "malicious"})]);
+    let out = run_with_stdin(
+        &[
+            "replay", "--labels", "-", "--format", "json", "-o", "-", &trail,
+        ],
+        labels.as_bytes(),
+    );
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["labels"]["malicious"], 1);
+    assert_eq!(report["labels"]["malicious_seen"], 1);
+    let out = run_with_stdin(
+        &["replay", "--config", "-", "--format", "json", &trail],
+        config.as_bytes(),
+    );
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["detectors"].as_array().unwrap().len(), 1);
+
+    // Stdin can be read once.
+    let both = run_with_stdin(&["replay", "--config", "-", "--labels", "-", &trail], b"");
+    assert_eq!(code(&both), Some(2));
+    assert!(
+        stderr(&both).contains("--config and --labels"),
+        "{}",
+        stderr(&both)
+    );
+}
+
+#[test]
+fn synth_out_dash_is_an_error_not_a_directory() {
+    let dir = TempDir::new("ergo-synth-dash");
+    let out = cwfilter()
+        .current_dir(&dir)
+        .args([
+            "synth",
+            "--days",
+            "1",
+            "--events-per-day",
+            "10",
+            "--out",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), Some(2));
+    assert!(
+        stderr(&out).starts_with("cwfilter: --out -"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.join("-").exists());
+}
+
+// ---- no input on a terminal ------------------------------------------------------------------
+
+/// Runs `cwfilter ARGS` with stdin, stdout and stderr on a pseudo-terminal (util-linux
+/// `script`), and returns its exit code and output; a hang (waiting for typed input) fails.
+fn on_terminal(args: &str) -> (Option<i32>, String) {
+    let command = format!("{} {args}", env!("CARGO_BIN_EXE_cwfilter"));
+    let mut child = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` (Debian's bsdutils) runs the command on a terminal");
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("`cwfilter {args}` waits on the terminal instead of failing");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    (code(&out), stdout(&out) + &stderr(&out))
+}
+
+#[test]
+fn no_input_on_a_terminal_is_an_error_not_a_wait() {
+    for args in [
+        "match ERROR",
+        "match ERROR -",
+        "replay -",
+        "replay --no-progress -",
+    ] {
+        let (code, text) = on_terminal(args);
+        assert_eq!(code, Some(2), "{args}: {text}");
+        assert!(
+            text.contains("cwfilter: no input: give a PATH or pipe records to stdin"),
+            "{args}: {text}"
+        );
+    }
+}
+
+// ---- patterns --------------------------------------------------------------------------------
+
+#[test]
+fn a_path_given_as_the_pattern_asks_whether_the_pattern_was_forgotten() {
+    for command in ["match", "parse"] {
+        let out = run(&[command, "tests/fixtures/trail/lines.jsonl"]);
+        assert_eq!(code(&out), Some(2));
+        let err = stderr(&out);
+        assert!(err.starts_with("cwfilter: "), "{err}");
+        assert!(
+            err.contains("did you forget the PATTERN?"),
+            "{command}: {err}"
+        );
+    }
+    // Not a path: no such guess.
+    let out = run(&["parse", "no/such/file.json"]);
+    assert_eq!(code(&out), Some(2));
+    assert!(!stderr(&out).contains("did you forget"), "{}", stderr(&out));
+}
+
+#[test]
+fn pattern_file_for_parse_match_and_lint() {
+    let dir = TempDir::new("ergo-pattern-file");
+    let file = dir.write("root.txt", "{ $.userIdentity.type = \"Root\" }\n");
+    let file = file.to_str().unwrap();
+    let trail = trail(&dir);
+
+    let parsed = run(&["parse", "-f", file]);
+    assert_eq!(code(&parsed), Some(0), "{}", stderr(&parsed));
+    assert_eq!(stdout(&parsed), "{ $.userIdentity.type = \"Root\" }\n");
+    let from_stdin = run_with_stdin(&["parse", "--pattern-file", "-"], b"ERROR\n");
+    assert_eq!(stdout(&from_stdin), "ERROR\n");
+
+    // With -f, the first positional argument is a PATH.
+    let counted = run(&["match", "-f", file, "-c", &trail]);
+    assert_eq!(stdout(&counted), "2\n", "{}", stderr(&counted));
+
+    let linted = run(&["lint", "-f", file]);
+    assert_eq!(code(&linted), Some(0), "{}", stdout(&linted));
+    let bad = dir.write("bad.txt", "{ $.a != 1 }\n");
+    let linted = run(&["lint", "--pattern-file", bad.to_str().unwrap()]);
+    assert_eq!(code(&linted), Some(1));
+    assert!(stdout(&linted).contains("CW001"), "{}", stdout(&linted));
+}
+
+// ---- empty inputs and configs ----------------------------------------------------------------
+
+#[test]
+fn replay_of_no_cloudtrail_record_says_so_and_exits_2_with_the_report() {
+    let dir = TempDir::new("ergo-empty");
+    std::fs::create_dir_all(dir.join("empty")).unwrap();
+    dir.write("other/a.json", "{\"name\": \"not a trail\"}\n");
+    for input in ["empty", "other"] {
+        let path = dir.join(input);
+        let out = run(&["replay", path.to_str().unwrap()]);
+        assert_eq!(code(&out), Some(2), "{input}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "cwfilter: no CloudTrail records found in {}",
+                path.display()
+            )),
+            "{err}"
+        );
+        assert!(!out.stdout.is_empty(), "the report is still printed");
+    }
+}
+
+#[test]
+fn a_config_enabling_no_detector_fails_replay_and_warns_elsewhere() {
+    let dir = TempDir::new("ergo-no-detector");
+    let config = dir.write("none.yaml", "alerts:\n  rootAccountUsage: false\n");
+    let config = config.to_str().unwrap();
+    let trail = trail(&dir);
+    let out = run(&["replay", "--config", config, &trail]);
+    assert_eq!(code(&out), Some(2));
+    assert!(
+        stderr(&out).contains(&format!("cwfilter: {config}: enables no detector")),
+        "{}",
+        stderr(&out)
+    );
+    for command in ["detectors", "lint"] {
+        let out = run(&[command, "--config", config]);
+        assert_eq!(code(&out), Some(0), "{command}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("cwfilter: warning: {config}: enables no detector")),
+            "{command}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn labels_absent_from_the_trail_are_warned_about() {
+    let dir = TempDir::new("ergo-labels");
+    let trail = trail(&dir);
+    let some = dir.write(
+        "some.jsonl",
+        jsonl(&[
+            json!({"eventID": "r1", "label": "malicious"}),
+            json!({"eventID": "gone1", "label": "malicious"}),
+            json!({"eventID": "gone2", "label": "benign"}),
+        ]),
+    );
+    let out = run(&["replay", "--labels", some.to_str().unwrap(), &trail]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "cwfilter: warning: 2 of 3 labelled eventIDs are absent from the replayed trail"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let none = dir.write(
+        "none.jsonl",
+        jsonl(&[json!({"eventID": "x", "label": "malicious"})]),
+    );
+    let out = run(&["replay", "--labels", none.to_str().unwrap(), &trail]);
+    assert!(
+        stderr(&out).contains(
+            "none of the 1 labelled eventIDs is in the replayed trail: every fire counts as false"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let all = dir.write(
+        "all.jsonl",
+        jsonl(&[json!({"eventID": "r2", "label": "malicious"})]),
+    );
+    let out = run(&["replay", "--labels", all.to_str().unwrap(), &trail]);
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+}
+
+#[test]
+fn output_file_is_opened_before_the_trail_is_read() {
+    // Stdin stays open and empty: a replay that read before opening -o would wait forever.
+    let mut child = cwfilter()
+        .args(["replay", "-o", "no/such/dir/report.txt", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("replay read its input before opening -o");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), Some(2));
+    assert!(
+        stderr(&out).starts_with("cwfilter: cannot write no/such/dir/report.txt: "),
+        "{}",
+        stderr(&out)
+    );
+}
+
+// ---- grep habits on `match` ------------------------------------------------------------------
+
+#[test]
+fn match_grep_flags() {
+    let dir = TempDir::new("ergo-grep");
+    let trail = trail(&dir);
+    let other = dir.write(
+        "other.jsonl",
+        jsonl(&[describe("d2", "2025-01-08T00:00:00Z")]),
+    );
+    let other = other.to_str().unwrap();
+    let root = r#"{ $.userIdentity.type = "Root" }"#;
+
+    let ids = |o: &Output| -> Vec<String> {
+        stdout(o)
+            .lines()
+            .map(|l| {
+                let json = l.find('{').map_or(l, |i| &l[i..]);
+                serde_json::from_str::<Value>(json).unwrap()["eventID"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(ids(&run(&["match", root, &trail])), ["r1", "r2"]);
+    assert_eq!(ids(&run(&["match", "-v", root, &trail])), ["d1"]);
+    assert_eq!(
+        ids(&run(&["match", "--invert-match", root, &trail, other])),
+        ["d1", "d2"]
+    );
+    assert_eq!(stdout(&run(&["match", "-c", root, &trail, other])), "2\n");
+    assert_eq!(
+        stdout(&run(&["match", "-c", "-H", root, &trail, other])),
+        format!("{trail}:2\n{other}:0\n")
+    );
+    assert_eq!(
+        stdout(&run(&["match", "-l", root, &trail, other])),
+        format!("{trail}\n")
+    );
+    assert_eq!(
+        stdout(&run(&[
+            "match",
+            "--files-with-matches",
+            "-v",
+            root,
+            &trail,
+            other
+        ])),
+        format!("{trail}\n{other}\n")
+    );
+    let quiet = run(&["match", "-q", root, &trail]);
+    assert_eq!((code(&quiet), stdout(&quiet)), (Some(0), String::new()));
+    let quiet = run(&["match", "--quiet", root, other]);
+    assert_eq!((code(&quiet), stdout(&quiet)), (Some(1), String::new()));
+    assert_eq!(ids(&run(&["match", "-m", "1", root, &trail])), ["r1"]);
+    assert_eq!(
+        stdout(&run(&["match", "--max-count", "1", "-c", root, &trail])),
+        "1\n"
+    );
+    let with_name = run(&["match", "-H", root, &trail]);
+    assert!(
+        stdout(&with_name)
+            .lines()
+            .all(|l| l.starts_with(&format!("{trail}:{{"))),
+        "{}",
+        stdout(&with_name)
+    );
+    // A detector's effective pattern, after a config.
+    assert_eq!(
+        ids(&run(&["match", "--detector", "rootAccountUsage", &trail])),
+        ["r1", "r2"]
+    );
+    let config = dir.write("off.yaml", "alerts:\n  rootAccountUsage: false\n");
+    let missing = run(&[
+        "match",
+        "--detector",
+        "rootAccountUsage",
+        "--config",
+        config.to_str().unwrap(),
+        &trail,
+    ]);
+    assert_eq!(code(&missing), Some(2));
+    assert!(
+        stderr(&missing).contains("--detector rootAccountUsage"),
+        "{}",
+        stderr(&missing)
+    );
+    // The replay's window.
+    assert_eq!(
+        ids(&run(&["match", "--since", "2025-01-07", root, &trail])),
+        ["r2"]
+    );
+    assert_eq!(
+        ids(&run(&["match", "--until", "2025-01-06", root, &trail])),
+        ["r1"]
+    );
+    assert_eq!(
+        ids(&run(&[
+            "match",
+            "--since",
+            "2025-01-06T10:30:00Z",
+            "--until",
+            "now",
+            root,
+            &trail
+        ])),
+        ["r2"]
+    );
+    // Explanations of every event, then the count of matches.
+    let explained = run(&["match", "--explain", "--count", root, &trail]);
+    let text = stdout(&explained);
+    assert_eq!(text.matches("==> ").count(), 3, "{text}");
+    assert!(text.ends_with("\n2\n"), "{text}");
+}
+
+// ---- narrowing a replay ----------------------------------------------------------------------
+
+#[test]
+fn replay_detector_selection_relative_times_and_no_progress() {
+    let dir = TempDir::new("ergo-replay");
+    let trail = trail(&dir);
+    let keys = |args: &[&str]| -> Vec<String> {
+        let out = run(&[
+            &["replay", "--format", "json", "--no-progress"],
+            args,
+            &[&trail],
+        ]
+        .concat());
+        assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["detectors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["key"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        keys(&["--detector", "rootAccountUsage"]),
+        ["rootAccountUsage"]
+    );
+    assert_eq!(
+        keys(&[
+            "--detector",
+            "rootAccountUsage",
+            "--detector",
+            "kmsKeyDeletion"
+        ]),
+        ["kmsKeyDeletion", "rootAccountUsage"]
+    );
+    let unknown = run(&["replay", "--detector", "rootUsage", &trail]);
+    assert_eq!(code(&unknown), Some(2));
+    assert!(
+        stderr(&unknown).starts_with("cwfilter: --detector rootUsage: "),
+        "{}",
+        stderr(&unknown)
+    );
+
+    // Relative times: the 2025 trail is more than a day old, and before now.
+    let events = |args: &[&str]| -> u64 {
+        let out = run(&[&["replay", "--format", "json"], args, &[&trail]].concat());
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["inputs"]["outside_window"].as_u64().unwrap()
+    };
+    assert_eq!(events(&["--since", "24h"]), 3);
+    assert_eq!(events(&["--since", "7d"]), 3);
+    assert_eq!(events(&["--until", "now"]), 0);
+    assert_eq!(events(&["--until", "1d"]), 0);
+    let bad = run(&["replay", "--since", "7 days", &trail]);
+    assert_eq!(code(&bad), Some(2));
+    assert!(stderr(&bad).contains("7d, 24h"), "{}", stderr(&bad));
+}
+
+#[test]
+fn fail_on_lost_exits_1_when_the_what_if_loses_a_labelled_incident() {
+    let dir = TempDir::new("ergo-lost");
+    let trail = trail(&dir);
+    let baseline = dir.write("baseline.yaml", "alerts:\n  rootAccountUsage: true\n");
+    let current = dir.write("current.yaml", "alerts:\n  kmsKeyDeletion: true\n");
+    let labels = dir.write(
+        "labels.jsonl",
+        jsonl(&[json!({"eventID": "r1", "label": "malicious"})]),
+    );
+    let replay = |current: &Path, extra: &[&str]| {
+        let args = [
+            &[
+                "replay",
+                "--config",
+                current.to_str().unwrap(),
+                "--baseline",
+                baseline.to_str().unwrap(),
+                "--labels",
+                labels.to_str().unwrap(),
+            ][..],
+            extra,
+            &[&trail],
+        ]
+        .concat();
+        run(&args)
+    };
+    let lost = replay(&current, &["--fail-on-lost"]);
+    assert_eq!(code(&lost), Some(1), "{}", stderr(&lost));
+    assert!(
+        stderr(&lost).contains("loses 1 labelled incident"),
+        "{}",
+        stderr(&lost)
+    );
+    assert!(!lost.stdout.is_empty(), "the report is printed");
+    // Without the flag, the same what-if is a success; with nothing lost, so is the flag.
+    assert_eq!(code(&replay(&current, &[])), Some(0));
+    assert_eq!(code(&replay(&baseline, &["--fail-on-lost"])), Some(0));
+    // It needs a baseline to compare with.
+    let alone = run(&["replay", "--fail-on-lost", &trail]);
+    assert_eq!(code(&alone), Some(2));
+}
+
+// ---- one error format ------------------------------------------------------------------------
+
+#[test]
+fn every_command_prefixes_its_errors_with_cwfilter() {
+    let dir = TempDir::new("ergo-prefix");
+    let bad = dir.write("bad.yaml", "alerts:\n  nope: true\n");
+    let bad = bad.to_str().unwrap();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["parse", "{ $.a = }"],
+        vec!["match", "{ $.a = }", "-"],
+        vec!["lint", "--pattern", "{ $.a = }"],
+        vec!["detectors", "--config", bad],
+        vec!["lint", "--config", bad],
+        vec!["replay", "--config", bad],
+        vec!["check", "no/such/cases.jsonl"],
+        vec!["synth", "--start", "2025-13-01", "--out", "x"],
+    ];
+    for args in cases {
+        let mut child = cwfilter()
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let _ = child.stdin.take().unwrap().write_all(b"");
+        let out = child.wait_with_output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(code(&out), Some(2), "{args:?}: {err}");
+        assert!(err.starts_with("cwfilter: "), "{args:?}: {err}");
+        // Config errors carry one location format: path:line:col: message.
+        if args.contains(&bad) {
+            assert!(
+                err.starts_with(&format!("cwfilter: {bad}:2:3: ")),
+                "{args:?}: {err}"
+            );
+        }
+    }
+}
