@@ -43,7 +43,11 @@ fn bash_completion_is_valid_bash_and_offers_every_subcommand() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("cwfilter.bash");
     std::fs::write(&file, &script).unwrap();
-    let check = Command::new("bash").arg("-n").arg(&file).output().expect("run bash -n");
+    let check = Command::new("bash")
+        .arg("-n")
+        .arg(&file)
+        .output()
+        .expect("run bash -n");
     assert!(
         check.status.success(),
         "bash -n: {}",
@@ -74,6 +78,9 @@ fn man_page_names_every_subcommand() {
     for c in subcommands() {
         // roff escapes `-` as `\-` in names.
         let roff = c.replace('-', "\\-");
-        assert!(page.contains(&c) || page.contains(&roff), "man page lacks {c}");
+        assert!(
+            page.contains(&c) || page.contains(&roff),
+            "man page lacks {c}"
+        );
     }
 }
