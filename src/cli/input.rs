@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cwfilter::detectors::{self, Loaded, Profile};
-use cwfilter::replay::time::{parse_bound, Bound};
+use cwfilter::trail::time::{parse_bound, Bound, TimeWindow};
 
 /// The error when a command would wait for records typed on a terminal.
 pub const NO_INPUT: &str = "no input: give a PATH or pipe records to stdin";
@@ -115,6 +115,14 @@ impl Destination {
                 }),
         }
     }
+}
+
+/// The `--since`/`--until` window of `replay` and `match` (both ends inclusive).
+pub fn window(since: Option<&str>, until: Option<&str>) -> Result<TimeWindow, String> {
+    Ok(TimeWindow {
+        since: since.map(|s| parse_when(s, Bound::Since)).transpose()?,
+        until: until.map(|s| parse_when(s, Bound::Until)).transpose()?,
+    })
 }
 
 /// A `--since`/`--until` value: what [`parse_bound`] reads, plus `now` and times ago

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use cwfilter::detectors::Profile;
 use cwfilter::engine::Engine;
 use cwfilter::eval::{Message, Pattern};
-use cwfilter::replay::time::Bound;
 use cwfilter::trail::reader::record_event_time;
 use cwfilter::trail::{discover, read_input, Item, ReadOptions};
 
@@ -133,22 +132,9 @@ fn run_inner(args: Args) -> Result<ExitCode, String> {
     if input::waits_on_terminal(&paths) {
         return Err(input::NO_INPUT.to_owned());
     }
-    let since = args
-        .since
-        .as_deref()
-        .map(|s| input::parse_when(s, Bound::Since))
-        .transpose()?;
-    let until = args
-        .until
-        .as_deref()
-        .map(|s| input::parse_when(s, Bound::Until))
-        .transpose()?;
+    let window = input::window(args.since.as_deref(), args.until.as_deref())?;
     let in_window = |text: &str| {
-        if since.is_none() && until.is_none() {
-            return true;
-        }
-        record_event_time(text)
-            .is_some_and(|t| since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u))
+        window.is_unbounded() || record_event_time(text).is_some_and(|t| window.contains(t))
     };
 
     // The engine's literal prefilter skips records whose raw bytes cannot match without

@@ -7,9 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use cwfilter::detectors::{Detector, Profile};
-use cwfilter::replay::time::Bound;
 use cwfilter::replay::{render, report, FileDone, Labels, Replay, Setup};
-use cwfilter::trail::time::s3_key_in_window;
 use cwfilter::trail::{discover, Input, ReadOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -138,16 +136,7 @@ fn select(
 }
 
 fn replay(args: Args) -> Result<ExitCode, String> {
-    let since = args
-        .since
-        .as_deref()
-        .map(|s| input::parse_when(s, Bound::Since))
-        .transpose()?;
-    let until = args
-        .until
-        .as_deref()
-        .map(|s| input::parse_when(s, Bound::Until))
-        .transpose()?;
+    let window = input::window(args.since.as_deref(), args.until.as_deref())?;
     let stdin_paths = args.paths.iter().any(|p| input::is_dash(p));
     input::one_stdin(&[
         ("--config", args.config.as_deref()),
@@ -197,11 +186,10 @@ fn replay(args: Args) -> Result<ExitCode, String> {
         current,
         baseline,
         labels,
-        since,
-        until,
+        window,
     })?;
 
-    let mut found = discover(&paths, &|p| s3_key_in_window(p, since, until));
+    let mut found = discover(&paths, &|p| window.may_hold_s3_key(p));
     // `cwfilter synth --out DIR` writes DIR/labels.jsonl next to the trail: replaying DIR
     // with those labels must not read the labels as (eventTime-less) records.
     if let Some(labels) = labels_path

@@ -16,6 +16,7 @@ use crate::detectors::Detector;
 use crate::engine::{Engine, MatchSet, Scratch};
 use crate::eval::Pattern;
 use crate::trail::reader::{read_input, record_event_time, Input, Item, ReadOptions};
+use crate::trail::time::TimeWindow;
 
 /// Inputs replayed in parallel at a time (bounds the partial accumulators alive at once).
 const CHUNK_INPUTS: usize = 256;
@@ -26,9 +27,8 @@ pub struct Setup {
     pub current: Vec<Detector>,
     pub baseline: Option<Vec<Detector>>,
     pub labels: Option<Labels>,
-    /// Inclusive window bounds, seconds since the epoch.
-    pub since: Option<i64>,
-    pub until: Option<i64>,
+    /// `--since`/`--until`, both ends inclusive.
+    pub window: TimeWindow,
 }
 
 /// A replay ready to run: the engine over every pattern involved, and the core's config.
@@ -98,8 +98,7 @@ impl Replay {
             .as_ref()
             .map(|b| b.iter().map(spec).collect());
         config.labels = setup.labels;
-        config.since = setup.since;
-        config.until = setup.until;
+        config.window = setup.window;
         config.validate()?;
         Ok(Replay {
             config,

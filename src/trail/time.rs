@@ -2,6 +2,7 @@
 //! the date in an S3 key. Hand-written (Howard Hinnant's days-from-civil) so the crate needs
 //! no date library; CloudTrail times are always UTC.
 
+use std::fmt;
 use std::path::Path;
 
 /// Seconds in a day.
@@ -191,25 +192,104 @@ pub fn s3_key_day(path: &Path) -> Option<i64> {
     parse_ymd(text.as_bytes(), &mut pos)
 }
 
-/// Whether a file may hold events in `[since, until)` (epoch seconds), judged by its S3 key.
+/// Which end of a [`TimeWindow`] a `--since`/`--until` value bounds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bound {
+    /// `--since`: the first second in the window.
+    Since,
+    /// `--until`: the last second in the window.
+    Until,
+}
+
+/// A `--since`/`--until` value that is neither a valid date nor an RFC 3339 time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BoundError {
+    /// The value as given.
+    pub input: String,
+}
+
+impl fmt::Display for BoundError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.input.trim().len() == 10 {
+            write!(f, "invalid date {:?}: expected YYYY-MM-DD", self.input)
+        } else {
+            write!(
+                f,
+                "invalid date {:?}: expected YYYY-MM-DD or an RFC 3339 time like 2024-03-01T00:00:00Z",
+                self.input
+            )
+        }
+    }
+}
+
+impl std::error::Error for BoundError {}
+
+/// Parses a `--since`/`--until` value into its [`TimeWindow`] end: a date `YYYY-MM-DD` (the
+/// whole day is included, so `--until 2024-03-31` keeps events up to 23:59:59 that day) or an
+/// RFC 3339 timestamp (that second itself is included).
+pub fn parse_bound(s: &str, bound: Bound) -> Result<i64, BoundError> {
+    let error = || BoundError {
+        input: s.to_owned(),
+    };
+    let t = s.trim();
+    if t.len() == 10 {
+        let start = parse_date_or_time(t).ok_or_else(error)?;
+        return Ok(match bound {
+            Bound::Since => start,
+            Bound::Until => start + DAY - 1,
+        });
+    }
+    parse_event_time(t).ok_or_else(error)
+}
+
+/// The `--since`/`--until` window, in whole seconds since the epoch. **Both ends are
+/// inclusive**: an event at exactly `until` is in the window. Every command that takes the
+/// flags (`replay`, `match`, and the S3 key pruning of the inputs) reads them through this
+/// type, so they agree on every boundary (docs/replay.md, "The window").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimeWindow {
+    /// The first second in the window; `None` for no lower bound.
+    pub since: Option<i64>,
+    /// The last second in the window; `None` for no upper bound.
+    pub until: Option<i64>,
+}
+
+impl TimeWindow {
+    /// Whether neither end is set (every event is in the window).
+    pub fn is_unbounded(&self) -> bool {
+        self.since.is_none() && self.until.is_none()
+    }
+
+    /// Whether an event at `secs` is in the window (`since <= secs <= until`).
+    pub fn contains(&self, secs: i64) -> bool {
+        self.since.is_none_or(|s| secs >= s) && self.until.is_none_or(|u| secs <= u)
+    }
+
+    /// Whether the CloudTrail file at `path` may hold an event in the window, judged by the
+    /// day in its S3 key ([`s3_key_in_window`]).
+    pub fn may_hold_s3_key(&self, path: &Path) -> bool {
+        s3_key_in_window(path, self)
+    }
+}
+
+/// Whether a file may hold events in `window`, judged by its S3 key.
 ///
 /// CloudTrail files sit under the UTC day they were delivered, a few minutes (rarely hours)
 /// after their events, so a file under day D holds events from D and the end of D-1. A file
 /// is pruned only when it cannot hold an event in the window: its day is before the day of
-/// `since`, or more than one day after the day of `until`. Events are still filtered by
-/// `eventTime`; pruning only saves work.
-pub fn s3_key_in_window(path: &Path, since: Option<i64>, until: Option<i64>) -> bool {
+/// `since`, or more than one day after the day of `until` (the window's last second). Events
+/// are still filtered by `eventTime`; pruning only saves work.
+pub fn s3_key_in_window(path: &Path, window: &TimeWindow) -> bool {
     let Some(day) = s3_key_day(path) else {
         return true;
     };
-    if let Some(since) = since {
+    if let Some(since) = window.since {
         if day < since.div_euclid(DAY) {
             return false;
         }
     }
-    if let Some(until) = until {
-        // `until` is exclusive: the last second in the window is until - 1.
-        if day > (until - 1).div_euclid(DAY) + 1 {
+    if let Some(until) = window.until {
+        if day > until.div_euclid(DAY) + 1 {
             return false;
         }
     }
@@ -323,16 +403,79 @@ mod tests {
     #[test]
     fn prunes_by_key_conservatively() {
         let file = |d: &str| format!("AWSLogs/1/CloudTrail/us-east-1/{d}/f.json.gz");
-        let since = parse_date_or_time("2023-07-10");
-        let until = parse_date_or_time("2023-07-12"); // exclusive: the window is 10 and 11
-        let keep = |d: &str| s3_key_in_window(Path::new(&file(d)), since, until);
+        // The window is days 10 and 11, both whole.
+        let window = TimeWindow {
+            since: parse_bound("2023-07-10", Bound::Since).ok(),
+            until: parse_bound("2023-07-11", Bound::Until).ok(),
+        };
+        let keep = |d: &str| s3_key_in_window(Path::new(&file(d)), &window);
         assert!(!keep("2023/07/09"));
         assert!(keep("2023/07/10"));
         assert!(keep("2023/07/11"));
         // Day 12 may hold late-delivered events of day 11.
         assert!(keep("2023/07/12"));
         assert!(!keep("2023/07/13"));
-        assert!(s3_key_in_window(Path::new("other.json"), since, until));
-        assert!(s3_key_in_window(Path::new(&file("2001/01/01")), None, None));
+        assert!(s3_key_in_window(Path::new("other.json"), &window));
+        assert!(s3_key_in_window(
+            Path::new(&file("2001/01/01")),
+            &TimeWindow::default()
+        ));
+    }
+
+    /// Issue 10 bug 4: `--until` was inclusive for events and exclusive for the S3 key
+    /// pruning. With `--until` at a day's first second, that second's events are in the
+    /// window, and so is the file delivered the next day that may hold them.
+    #[test]
+    fn until_is_inclusive_for_events_and_for_key_pruning() {
+        let file = |d: &str| format!("AWSLogs/1/CloudTrail/us-east-1/{d}/f.json.gz");
+        let midnight = parse_bound("2023-07-11T00:00:00Z", Bound::Until).unwrap();
+        let window = TimeWindow {
+            since: None,
+            until: Some(midnight),
+        };
+        assert!(window.contains(midnight));
+        assert!(!window.contains(midnight + 1));
+        // An event at 00:00:00 on the 11th is delivered on the 11th or the 12th.
+        assert!(window.may_hold_s3_key(Path::new(&file("2023/07/11"))));
+        assert!(window.may_hold_s3_key(Path::new(&file("2023/07/12"))));
+        assert!(!window.may_hold_s3_key(Path::new(&file("2023/07/13"))));
+        // Every second of the window is kept by the pruning of the days that may hold it.
+        for t in [midnight - DAY, midnight - 1, midnight] {
+            assert!(window.contains(t));
+            for late in [0, DAY - 1] {
+                let (y, m, d) = civil_from_days((t + late).div_euclid(DAY));
+                let key = file(&format!("{y:04}/{m:02}/{d:02}"));
+                assert!(window.may_hold_s3_key(Path::new(&key)), "{key}");
+            }
+        }
+        // And `since` the same way: its own second is in.
+        let since = parse_bound("2023-07-11T00:00:00Z", Bound::Since).unwrap();
+        let window = TimeWindow {
+            since: Some(since),
+            until: None,
+        };
+        assert!(window.contains(since) && !window.contains(since - 1));
+        assert!(window.may_hold_s3_key(Path::new(&file("2023/07/11"))));
+        assert!(!window.may_hold_s3_key(Path::new(&file("2023/07/10"))));
+    }
+
+    #[test]
+    fn date_bounds_cover_the_whole_day() {
+        assert_eq!(parse_bound("2024-03-01", Bound::Since), Ok(1_709_251_200));
+        assert_eq!(
+            parse_bound("2024-03-01", Bound::Until),
+            Ok(1_709_251_200 + 86_399)
+        );
+        assert_eq!(
+            parse_bound("2024-03-01T06:00:00Z", Bound::Until),
+            Ok(1_709_251_200 + 6 * 3600)
+        );
+        assert!(parse_bound("yesterday", Bound::Since).is_err());
+        assert_eq!(
+            parse_bound("2024-02-30", Bound::Since)
+                .unwrap_err()
+                .to_string(),
+            "invalid date \"2024-02-30\": expected YYYY-MM-DD"
+        );
     }
 }

@@ -872,6 +872,28 @@ fn since_and_until_prune_files_by_key_and_events_by_event_time() {
     assert!(bad.stderr.contains("invalid date"), "{}", bad.stderr);
 }
 
+/// Issue 10 bug 4: `--until` is inclusive for events and for the key pruning alike. An event
+/// at exactly `--until` (a day's first second), delivered under the next day, is counted; the
+/// pruning once read the same bound as exclusive.
+#[test]
+fn until_is_inclusive_for_events_and_for_key_pruning() {
+    let dir = Dir::new("until-inclusive");
+    dir.s3("2024-03-04", "0005Z_a", &[root("2024-03-03T23:59:59Z")]);
+    dir.s3("2024-03-05", "0003Z_b", &[root("2024-03-04T00:00:00Z")]);
+    // Two days after --until's day: pruned, never opened.
+    dir.s3("2024-03-06", "0003Z_c", &[root("2024-03-04T00:00:00Z")]);
+    let r = replay(&[
+        "--until".into(),
+        "2024-03-04T00:00:00Z".into(),
+        dir.join("trail").into_os_string(),
+    ]);
+    assert_eq!(r["inputs"]["files"], 2);
+    assert_eq!(r["inputs"]["events"], 2);
+    assert_eq!(r["inputs"]["outside_window"], 0);
+    assert_eq!(r["window"]["end"], "2024-03-04T00:00:00Z");
+    assert_eq!(mf(&r, "rootAccountUsage").0, 2);
+}
+
 fn policy_change(time: &str, user: &str) -> Value {
     let e = with(ev(time, "PutRolePolicy"), "userIdentity.userName", user);
     let e = with(

@@ -235,8 +235,8 @@ fn treat_missing_data_modes_differ_on_gaps() {
 #[test]
 fn since_and_until_bound_the_window_and_prune_events() {
     let mut cfg = ReplayConfig::new(vec![simple("d", 1.0)]);
-    cfg.since = Some(parse_bound("2024-01-02", Bound::Since).unwrap());
-    cfg.until = Some(parse_bound("2024-01-02", Bound::Until).unwrap());
+    cfg.window.since = Some(parse_bound("2024-01-02", Bound::Since).unwrap());
+    cfg.window.until = Some(parse_bound("2024-01-02", Bound::Until).unwrap());
     let records = vec![
         rec(1, "23:59:59", "u", "X", "ip", "a"),
         rec(2, "00:00:00", "u", "X", "ip", "b"),

@@ -334,9 +334,12 @@ fn directories_are_walked_in_sorted_order_and_digests_skipped() {
         ]
     );
     // Key pruning: only day 30.
-    let since = cwfilter::trail::time::parse_date_or_time("2024-07-30");
+    let window = cwfilter::trail::time::TimeWindow {
+        since: cwfilter::trail::time::parse_date_or_time("2024-07-30"),
+        until: None,
+    };
     let pruned = discover(&[root, PathBuf::from("-"), fixture("missing")], &|p| {
-        cwfilter::trail::time::s3_key_in_window(p, since, None)
+        window.may_hold_s3_key(p)
     });
     assert_eq!(pruned.inputs.len(), 3);
     assert_eq!(pruned.inputs[2], Input::Stdin);

@@ -20,7 +20,7 @@ use super::attribution::{self, Actor};
 use super::labels::{Label, Labels};
 use super::report::{InputError, MAX_ERRORS};
 use crate::alarm::AlarmSpec;
-use crate::trail::time::parse_event_time as parse_timestamp;
+use crate::trail::time::{parse_event_time as parse_timestamp, TimeWindow};
 
 mod attr;
 mod finish;
@@ -49,9 +49,8 @@ pub struct ReplayConfig {
     /// The baseline detector set for the what-if diff.
     pub baseline: Option<Vec<DetectorSpec>>,
     pub labels: Option<Labels>,
-    /// Inclusive bounds in seconds since the epoch (`--since`/`--until`).
-    pub since: Option<i64>,
-    pub until: Option<i64>,
+    /// `--since`/`--until`, both ends inclusive.
+    pub window: TimeWindow,
     /// Entries in each top list.
     pub top_n: usize,
     pub key_cap: usize,
@@ -64,8 +63,7 @@ impl ReplayConfig {
             detectors,
             baseline: None,
             labels: None,
-            since: None,
-            until: None,
+            window: TimeWindow::default(),
             top_n: 10,
             key_cap: DEFAULT_KEY_CAP,
             bucket_key_cap: DEFAULT_BUCKET_KEY_CAP,
@@ -94,7 +92,7 @@ impl ReplayConfig {
                 }
             }
         }
-        if let (Some(s), Some(u)) = (self.since, self.until) {
+        if let (Some(s), Some(u)) = (self.window.since, self.window.until) {
             if s > u {
                 return Err("--since is after --until".into());
             }
@@ -102,9 +100,9 @@ impl ReplayConfig {
         Ok(())
     }
 
-    /// Whether an event at `secs` is inside `--since`/`--until`.
+    /// Whether an event at `secs` is inside `--since`/`--until` ([`TimeWindow::contains`]).
     pub fn contains(&self, secs: i64) -> bool {
-        self.since.is_none_or(|s| secs >= s) && self.until.is_none_or(|u| secs <= u)
+        self.window.contains(secs)
     }
 }
 
