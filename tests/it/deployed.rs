@@ -179,17 +179,19 @@ fn detectors(files: &[(&str, String)]) -> (i32, String, String) {
     (o.status.code().unwrap_or(-1), stdout(&o), stderr(&o))
 }
 
+/// (what, files as (name, text), fragments stderr must hold).
+type BadCase<'a> = (&'a str, Vec<(&'a str, String)>, Vec<&'a str>);
+
 #[test]
 fn bad_deployed_configs_name_the_file_and_resource_and_load_nothing() {
     let good_filters = filters_doc(serde_json::json!([filter("Logins", "Logins")]));
-    // Table of (what, files, fragments stderr must hold).
     let mut unknown_statistic = alarm("LoginAlarm", "Logins");
     unknown_statistic["Statistic"] = "Median".into();
     let mut no_period = alarm("LoginAlarm", "Logins");
     no_period.as_object_mut().unwrap().remove("Period");
     let mut bad_pattern = filter("Broken", "Logins");
     bad_pattern["filterPattern"] = "{ $.eventName = ".into();
-    let cases: Vec<(&str, Vec<(&str, String)>, Vec<&str>)> = vec![
+    let cases: Vec<BadCase> = vec![
         (
             "malformed JSON",
             vec![("f.json", "{\"metricFilters\": [".to_owned())],
