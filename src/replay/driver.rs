@@ -157,10 +157,11 @@ impl Replay {
         let stats = read_input(input, opts, &mut |item| match item {
             Item::Record { text, position } => match self.engine.eval_record_in(scratch, text) {
                 Ok(matches) => self.observe(acc, text, &matches),
-                Err(e) => acc.add_error(
+                // Read but not evaluated: counted as an event and listed as an error.
+                Err(e) => acc.add_unreadable_record(
                     &path,
                     position.line,
-                    &format!("record{position} is not JSON: {}", e.message),
+                    &format!("record{position} {}", e.what()),
                 ),
             },
             Item::Oversize { .. } => acc.add_oversize(),

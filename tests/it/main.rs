@@ -10,6 +10,7 @@ mod cli_parse;
 mod cli_replay;
 mod cli_synth;
 mod conformance;
+mod deep_records;
 mod detectors_catalog;
 mod detectors_config;
 mod docs_guide;

@@ -20,7 +20,8 @@ use super::attribution::{self, Actor};
 use super::labels::{Label, Labels};
 use super::report::{InputError, MAX_ERRORS};
 use crate::alarm::AlarmSpec;
-use crate::trail::time::{parse_event_time as parse_timestamp, TimeWindow};
+use crate::trail::reader::event_time;
+use crate::trail::time::TimeWindow;
 
 mod attr;
 mod finish;
@@ -124,11 +125,6 @@ pub enum Observed {
     Counted,
     OutsideWindow,
     NoEventTime,
-}
-
-/// The record's `eventTime` in seconds since the epoch.
-pub fn event_time(record: &Value) -> Option<i64> {
-    record.get("eventTime")?.as_str().and_then(parse_timestamp)
 }
 
 #[derive(Clone, Debug)]
@@ -249,6 +245,13 @@ impl Accumulator {
     pub fn add_oversize(&mut self) {
         self.events += 1;
         self.oversize += 1;
+    }
+
+    /// Counts a record that was read but that the detectors could not be evaluated on (nested
+    /// deeper than [`crate::engine::MAX_JSON_DEPTH`], say): an event, and an input error.
+    pub fn add_unreadable_record(&mut self, path: &str, line: Option<u64>, message: &str) {
+        self.events += 1;
+        self.add_error(path, line, message);
     }
 
     /// Records an unreadable file or a line that is not a record.

@@ -13,20 +13,20 @@
 //! consumer can prefilter bytes before parsing. Nothing here stops a run: unreadable or
 //! malformed input becomes an [`Item::Error`] and reading goes on with what follows.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use flate2::read::MultiGzDecoder;
-use serde::Deserialize;
 
 mod discover;
+mod event_time;
 mod lines;
 mod shapes;
 
 pub use self::discover::discover;
+pub use self::event_time::{event_time, record_event_time};
 use self::lines::Reader;
 
 /// CloudTrail does not deliver events larger than 256 KB to CloudWatch Logs.
@@ -315,19 +315,4 @@ impl From<Item<'_>> for OwnedItem {
             Item::Error(e) => OwnedItem::Error(e),
         }
     }
-}
-
-#[derive(Deserialize)]
-struct TimeOnly<'a> {
-    #[serde(rename = "eventTime", borrow, default)]
-    event_time: Option<Cow<'a, str>>,
-}
-
-/// The `eventTime` of a record's raw text in epoch seconds, without building a document.
-///
-/// `None` when the record has no `eventTime` string or it is not a time
-/// [`parse_event_time`](super::time::parse_event_time) accepts.
-pub fn record_event_time(text: &str) -> Option<i64> {
-    let t: TimeOnly<'_> = serde_json::from_str(text).ok()?;
-    super::time::parse_event_time(&t.event_time?)
 }
