@@ -34,42 +34,23 @@ pub struct AlarmRun {
 /// Simulates the alarm over the periods `first..=last`, given the datapoints of the periods that
 /// have one. A datapoint breaches when the alarm's comparison operator says so.
 ///
-/// At each period the alarm looks at the last `evaluation_periods` periods:
-/// - `notBreaching` / `breaching`: a missing period counts as within / beyond the threshold;
-///   ALARM when at least `datapoints_to_alarm` breach, else OK.
-/// - `missing`: missing periods are dropped; with no data point left the alarm goes to
-///   INSUFFICIENT_DATA, else ALARM when at least `datapoints_to_alarm` of the present ones breach.
-/// - `ignore`: as `missing`, but with no data point left the alarm keeps its state.
-///
-/// The alarm starts in INSUFFICIENT_DATA; periods before `first` have no data. Returns the runs of
-/// ALARM in order; each run's `start` is a fire.
+/// At each period the alarm looks at the last `evaluation_periods` (N) periods and decides as
+/// [`decide_window`] does. The alarm starts in INSUFFICIENT_DATA; periods before `first` have
+/// no data. Returns the runs of ALARM in order; each run's `start` is a fire.
 pub fn evaluate(spec: &AlarmSpec, datapoints: &Datapoints, first: i64, last: i64) -> Vec<AlarmRun> {
     let n = i64::from(spec.evaluation_periods.max(1));
-    let m = u64::from(
-        spec.datapoints_to_alarm
-            .clamp(1, spec.evaluation_periods.max(1)),
-    );
     let mut runs = Vec::new();
     let mut state = AlarmState::InsufficientData;
     let mut run_start: Option<i64> = None;
     let mut b = first;
     while b <= last {
         let lo = b.saturating_sub(n - 1);
-        let (mut present, mut breaching) = (0u64, 0u64);
+        let mut window = Window::default();
         for (_, &value) in datapoints.range(lo..=b) {
-            present += 1;
-            if spec.comparison_operator.breaches(value, spec.threshold) {
-                breaching += 1;
-            }
+            window.add(spec, value);
         }
-        let missing = (n as u64).saturating_sub(present);
-        let next = match spec.treat_missing_data {
-            TreatMissingData::NotBreaching => decide(breaching >= m),
-            TreatMissingData::Breaching => decide(breaching + missing >= m),
-            TreatMissingData::Missing if present == 0 => AlarmState::InsufficientData,
-            TreatMissingData::Ignore if present == 0 => state,
-            TreatMissingData::Missing | TreatMissingData::Ignore => decide(breaching >= m),
-        };
+        let present = window.present;
+        let next = window.decide(spec, state);
         if next == AlarmState::Alarm && state != AlarmState::Alarm {
             run_start = Some(b);
         } else if next != AlarmState::Alarm && state == AlarmState::Alarm {
@@ -93,6 +74,72 @@ pub fn evaluate(spec: &AlarmSpec, datapoints: &Datapoints, first: i64, last: i64
         runs.push(AlarmRun { start, end: last });
     }
     runs
+}
+
+/// The state an alarm in state `current` moves to when its last N periods hold `window`
+/// (oldest first; `None` = no datapoint; only the last `evaluation_periods` entries count).
+///
+/// With all N datapoints present: ALARM when at least M (`datapoints_to_alarm`) breach, else
+/// OK. With some missing, `treatMissingData` decides (docs/alarms.md, "Missing data", and the
+/// AWS user guide's "How alarm state is evaluated when data is missing"):
+/// - `breaching` / `notBreaching`: a missing period is a breaching / non-breaching datapoint;
+/// - `missing` / `ignore`: with no datapoint, INSUFFICIENT_DATA / the current state; else ALARM
+///   when M present datapoints breach, OK when one present datapoint does not breach, and
+///   otherwise (all present ones breach, fewer than M) INSUFFICIENT_DATA / the current state.
+pub fn decide_window(spec: &AlarmSpec, window: &[Option<f64>], current: AlarmState) -> AlarmState {
+    let n = spec.evaluation_periods.max(1) as usize;
+    let mut w = Window::default();
+    for value in window.iter().rev().take(n).flatten() {
+        w.add(spec, *value);
+    }
+    w.decide(spec, current)
+}
+
+/// The present and breaching datapoints of one evaluation window.
+#[derive(Default)]
+struct Window {
+    present: u64,
+    breaching: u64,
+}
+
+impl Window {
+    fn add(&mut self, spec: &AlarmSpec, value: f64) {
+        self.present += 1;
+        if spec.comparison_operator.breaches(value, spec.threshold) {
+            self.breaching += 1;
+        }
+    }
+
+    fn decide(&self, spec: &AlarmSpec, current: AlarmState) -> AlarmState {
+        let n = u64::from(spec.evaluation_periods.max(1));
+        let m = u64::from(
+            spec.datapoints_to_alarm
+                .clamp(1, spec.evaluation_periods.max(1)),
+        );
+        let missing = n.saturating_sub(self.present);
+        let not_breaching = self.present - self.breaching;
+        // What `missing` and `ignore` do when the present datapoints cannot decide.
+        let undecided = |t: TreatMissingData| match t {
+            TreatMissingData::Missing => AlarmState::InsufficientData,
+            _ => current,
+        };
+        match spec.treat_missing_data {
+            _ if missing == 0 => decide(self.breaching >= m),
+            TreatMissingData::NotBreaching => decide(self.breaching >= m),
+            TreatMissingData::Breaching => decide(self.breaching + missing >= m),
+            t @ (TreatMissingData::Missing | TreatMissingData::Ignore) => {
+                if self.present == 0 {
+                    undecided(t)
+                } else if self.breaching >= m {
+                    AlarmState::Alarm
+                } else if not_breaching > 0 {
+                    AlarmState::Ok
+                } else {
+                    undecided(t)
+                }
+            }
+        }
+    }
 }
 
 fn decide(alarm: bool) -> AlarmState {

@@ -9,9 +9,13 @@
 //! `treatMissingData`), the same in `cwfilter detectors --format json` and in the replay report.
 
 mod evaluate;
+mod metric;
 mod spec;
+#[cfg(test)]
+mod tests;
 
-pub use evaluate::{evaluate, AlarmRun, AlarmState, Datapoints};
+pub use evaluate::{decide_window, evaluate, AlarmRun, AlarmState, Datapoints};
+pub use metric::{published, Dimensions, MetricSeries, PeriodValues, Published};
 pub use spec::{
     AlarmError, AlarmSpec, ComparisonOperator, Statistic, TreatMissingData, UnknownSetting,
 };

@@ -73,7 +73,8 @@ setting! {
     /// How CloudWatch treats a period with no datapoint (PutMetricAlarm `TreatMissingData`).
     #[derive(Default)]
     TreatMissingData ("treatMissingData") {
-        /// Missing periods count as within the threshold (CloudWatch's and upstream's default).
+        /// Missing periods count as within the threshold. The default of simple-container's
+        /// configs; an AWS source that omits TreatMissingData means `missing` (PutMetricAlarm).
         #[default]
         NotBreaching = "notBreaching",
         /// Missing periods count as breaching.
@@ -85,20 +86,124 @@ setting! {
     }
 }
 
-setting! {
-    /// The statistic that turns a period's metric values into its datapoint (PutMetricAlarm
-    /// `Statistic`). Metric filters here publish 1 per matching event, so `Sum` counts matches.
-    #[derive(Default)]
-    Statistic ("statistic") {
-        /// The sum of the period's values.
-        #[default]
-        Sum = "Sum",
+/// The statistic that turns a period's metric values into its datapoint (PutMetricAlarm
+/// `Statistic`, or `ExtendedStatistic` for a percentile). See docs/alarms.md, "Statistics".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Statistic {
+    /// The sum of the period's values (a count when each match publishes 1).
+    #[default]
+    Sum,
+    /// How many values the period holds.
+    SampleCount,
+    /// Sum / SampleCount.
+    Average,
+    /// The lowest value.
+    Minimum,
+    /// The highest value.
+    Maximum,
+    /// `pNN` / `pNN.N` / `pNN.NN`: the percentile, in hundredths (p99.5 = 9950), 0..=10000.
+    Percentile(u16),
+}
+
+impl Statistic {
+    /// The named statistics (the percentiles are `pNN`, `pNN.N` or `pNN.NN`).
+    pub const NAMED: &'static [Statistic] = &[
+        Statistic::Sum,
+        Statistic::SampleCount,
+        Statistic::Average,
+        Statistic::Minimum,
+        Statistic::Maximum,
+    ];
+    /// The accepted spellings, as error messages list them.
+    pub const NAMES: &'static [&'static str] = &[
+        "Sum",
+        "SampleCount",
+        "Average",
+        "Minimum",
+        "Maximum",
+        "pNN",
+        "pNN.N",
+        "pNN.NN",
+    ];
+
+    /// Whether this is a percentile (an `ExtendedStatistic` in PutMetricAlarm).
+    pub const fn is_percentile(self) -> bool {
+        matches!(self, Statistic::Percentile(_))
+    }
+}
+
+impl fmt::Display for Statistic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Statistic::Sum => f.write_str("Sum"),
+            Statistic::SampleCount => f.write_str("SampleCount"),
+            Statistic::Average => f.write_str("Average"),
+            Statistic::Minimum => f.write_str("Minimum"),
+            Statistic::Maximum => f.write_str("Maximum"),
+            Statistic::Percentile(h) => {
+                let (whole, frac) = (h / 100, h % 100);
+                match frac {
+                    0 => write!(f, "p{whole}"),
+                    _ if frac % 10 == 0 => write!(f, "p{whole}.{}", frac / 10),
+                    _ => write!(f, "p{whole}.{frac:02}"),
+                }
+            }
+        }
+    }
+}
+
+impl FromStr for Statistic {
+    type Err = UnknownSetting;
+    fn from_str(s: &str) -> Result<Self, UnknownSetting> {
+        let unknown = || UnknownSetting {
+            setting: "statistic",
+            value: s.to_owned(),
+            known: Statistic::NAMES,
+        };
+        if let Some(named) = Statistic::NAMED.iter().find(|v| v.to_string() == s) {
+            return Ok(*named);
+        }
+        // Percentiles: `p` then 0..=100 with at most two decimals (p0.0 to p100, "up to two
+        // decimal places", CloudWatch statistics definitions).
+        let digits = s.strip_prefix('p').ok_or_else(unknown)?;
+        let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        let all_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty()
+            || whole.len() > 3
+            || !all_digits(whole)
+            || !all_digits(frac)
+            || frac.len() > 2
+            || (digits.contains('.') && frac.is_empty())
+        {
+            return Err(unknown());
+        }
+        let whole: u32 = whole.parse().map_err(|_| unknown())?;
+        let frac: u32 = format!("{frac:0<2}").parse().map_err(|_| unknown())?;
+        let hundredths = u16::try_from(whole * 100 + frac)
+            .ok()
+            .filter(|&h| h <= 10_000)
+            .ok_or_else(unknown)?;
+        Ok(Statistic::Percentile(hundredths))
+    }
+}
+
+impl serde::Serialize for Statistic {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Statistic {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
     }
 }
 
 setting! {
-    /// How a datapoint is compared with the threshold (PutMetricAlarm `ComparisonOperator`;
-    /// the anomaly-detection band operators are not modelled).
+    /// How a datapoint is compared with the threshold (PutMetricAlarm `ComparisonOperator`).
+    /// The three anomaly-detection band operators parse, and [`AlarmSpec::validate`] rejects
+    /// them: a band is a model CloudWatch trains on the metric's history, not a number.
     #[derive(Default)]
     ComparisonOperator ("comparisonOperator") {
         /// Breaching when the datapoint is at or above the threshold.
@@ -110,17 +215,38 @@ setting! {
         LessThanThreshold = "LessThanThreshold",
         /// Breaching when the datapoint is at or below the threshold.
         LessThanOrEqualToThreshold = "LessThanOrEqualToThreshold",
+        /// Anomaly detection: outside the band (unsupported).
+        LessThanLowerOrGreaterThanUpperThreshold = "LessThanLowerOrGreaterThanUpperThreshold",
+        /// Anomaly detection: below the band (unsupported).
+        LessThanLowerThreshold = "LessThanLowerThreshold",
+        /// Anomaly detection: above the band (unsupported).
+        GreaterThanUpperThreshold = "GreaterThanUpperThreshold",
     }
 }
 
 impl ComparisonOperator {
-    /// Whether `datapoint` breaches `threshold` under this operator.
+    /// Whether the operator compares with an anomaly-detection band, which cwfilter does not
+    /// model (such an alarm fails [`AlarmSpec::validate`]).
+    pub const fn is_anomaly_band(self) -> bool {
+        matches!(
+            self,
+            ComparisonOperator::LessThanLowerOrGreaterThanUpperThreshold
+                | ComparisonOperator::LessThanLowerThreshold
+                | ComparisonOperator::GreaterThanUpperThreshold
+        )
+    }
+
+    /// Whether `datapoint` breaches `threshold` under this operator (never, for the band
+    /// operators, which have no threshold; validation rejects them first).
     pub fn breaches(self, datapoint: f64, threshold: f64) -> bool {
         match self {
             ComparisonOperator::GreaterThanOrEqualToThreshold => datapoint >= threshold,
             ComparisonOperator::GreaterThanThreshold => datapoint > threshold,
             ComparisonOperator::LessThanThreshold => datapoint < threshold,
             ComparisonOperator::LessThanOrEqualToThreshold => datapoint <= threshold,
+            ComparisonOperator::LessThanLowerOrGreaterThanUpperThreshold
+            | ComparisonOperator::LessThanLowerThreshold
+            | ComparisonOperator::GreaterThanUpperThreshold => false,
         }
     }
 }
@@ -196,6 +322,9 @@ impl AlarmSpec {
         if !self.threshold.is_finite() {
             return Err(AlarmError::ThresholdNotFinite(self.threshold));
         }
+        if self.comparison_operator.is_anomaly_band() {
+            return Err(AlarmError::AnomalyBandOperator(self.comparison_operator));
+        }
         if self.period == 0 {
             return Err(AlarmError::ZeroPeriod);
         }
@@ -227,6 +356,8 @@ impl AlarmSpec {
 pub enum AlarmError {
     /// The threshold is NaN or infinite.
     ThresholdNotFinite(f64),
+    /// An anomaly-detection band operator (needs a trained model, not a threshold).
+    AnomalyBandOperator(ComparisonOperator),
     /// The period is 0 seconds.
     ZeroPeriod,
     /// evaluationPeriods is 0.
@@ -244,6 +375,10 @@ impl fmt::Display for AlarmError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AlarmError::ThresholdNotFinite(t) => write!(f, "threshold {t} is not a finite number"),
+            AlarmError::AnomalyBandOperator(op) => write!(
+                f,
+                "comparisonOperator {op} compares with an anomaly detection band, which cwfilter does not simulate (use GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold or LessThanOrEqualToThreshold)"
+            ),
             AlarmError::ZeroPeriod => f.write_str("period must be at least 1 second"),
             AlarmError::ZeroEvaluationPeriods => f.write_str("evaluationPeriods must be at least 1"),
             AlarmError::DatapointsToAlarmOutOfRange {

@@ -3,8 +3,9 @@
 //! `metricValue` is a literal number (`1`), a JSON selector (`$.latency`, JSON patterns) or a
 //! field reference (`$size`, `$7`, space-delimited patterns). A reference that finds no numeric
 //! value emits no data point for that event, although the event still matches (A23).
-//! `defaultValue` is reported for a period in which events arrived but none matched; it is not
-//! per event, so [`MetricTransformation::empty_period_value`] exposes it for the alarm model.
+//! `defaultValue` is what an ingested event the pattern does not match publishes (the API
+//! reference's reading; docs/alarms.md, "defaultValue", gives the evidence and the other
+//! reading); [`MetricTransformation::empty_period_value`] exposes it for the alarm model.
 
 use std::fmt;
 
@@ -105,7 +106,8 @@ impl MetricValue {
 pub struct MetricTransformation {
     /// What each matching event contributes.
     pub value: MetricValue,
-    /// Reported for periods with ingested events but no match (§7.3); `None` = report nothing.
+    /// Published by each ingested event that does not match (§7.3, docs/alarms.md);
+    /// `None` = nothing.
     pub default_value: Option<f64>,
 }
 
@@ -119,7 +121,8 @@ impl MetricTransformation {
         pattern.metric_value(&self.value, event)
     }
 
-    /// The value reported for a period in which events arrived but none matched.
+    /// The value a non-matching ingested event publishes (so a period with events but no match
+    /// has a datapoint; a period without events has none).
     pub fn empty_period_value(&self) -> Option<f64> {
         self.default_value
     }

@@ -322,6 +322,34 @@ impl Pattern {
             }
         }
     }
+
+    /// The text a metric filter dimension (`"eventName": $.eventName`, `"server": $server`)
+    /// reads from `event`, found the way [`Pattern::metric_value`] finds its value: a JSON
+    /// string as is, a number or boolean as written; `None` when the reference finds no scalar
+    /// (a literal is not a dimension reference).
+    pub fn dimension_value(&self, reference: &MetricValue, event: &impl Event) -> Option<String> {
+        match reference {
+            MetricValue::Literal(_) => None,
+            MetricValue::Json(path) => {
+                let root = event.json_root()?;
+                let mut out = None;
+                json::any_from_root(root, &path.steps, &mut |n| {
+                    out = match n.scalar() {
+                        Scalar::String(s) => Some(s.to_owned()),
+                        Scalar::Number(x) => Some(x.to_string()),
+                        Scalar::Bool(b) => Some(b.to_string()),
+                        _ => None,
+                    };
+                    true
+                });
+                out
+            }
+            MetricValue::Field(key) => {
+                let values = self.extracted_values(&event.text())?;
+                values.into_iter().find(|(k, _)| k == key).map(|(_, v)| v)
+            }
+        }
+    }
 }
 
 /// Term semantics (§3, A3, A5): includes must all occur, excludes must not; `?` terms need one

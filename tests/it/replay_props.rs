@@ -52,9 +52,13 @@ fn reference(spec: &AlarmSpec, sums: &Datapoints, first: i64, last: i64) -> Vec<
         let next = match spec.treat_missing_data {
             TreatMissingData::NotBreaching => alarm(breaching >= m),
             TreatMissingData::Breaching => alarm(breaching + missing >= m),
-            TreatMissingData::Missing if present == 0 => AlarmState::InsufficientData,
-            TreatMissingData::Ignore if present == 0 => state,
-            _ => alarm(breaching >= m),
+            _ if missing == 0 => alarm(breaching >= m),
+            // missing / ignore with gaps: M breaching present points alarm, one present point
+            // within the threshold is OK, anything else cannot decide (docs/alarms.md).
+            _ if breaching >= m => AlarmState::Alarm,
+            _ if present > breaching => AlarmState::Ok,
+            TreatMissingData::Missing => AlarmState::InsufficientData,
+            _ => state,
         };
         if next == AlarmState::Alarm {
             match runs.last_mut() {

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{keep_first_errors, Accumulator, DetState, DetectorSpec, IncidentObs, ReplayConfig};
-use crate::alarm::{evaluate, AlarmRun, AlarmSpec, Datapoints};
+use crate::alarm::{evaluate, AlarmRun, AlarmSpec, Datapoints, PeriodValues};
 use crate::replay::labels::Label;
 use crate::replay::report::{
     BaselineOnly, BaselineReport, DetectorReport, ExclusionReport, Incident, Inputs, LabelSummary,
@@ -414,7 +414,7 @@ fn simulate_alarms(
         .map(|(s, d)| match span {
             Some((start, end)) => evaluate(
                 &s.alarm,
-                &datapoints(&d.counts),
+                &datapoints(&s.alarm, &d.counts),
                 s.alarm.bucket_of(start),
                 s.alarm.bucket_of(end),
             ),
@@ -423,10 +423,18 @@ fn simulate_alarms(
         .collect()
 }
 
-/// The Sum datapoints of a detector's metric: each matching event publishes 1.
-fn datapoints(counts: &BTreeMap<i64, u64>) -> Datapoints {
-    // Counts are far below 2^53, so the conversion is exact.
-    counts.iter().map(|(&b, &n)| (b, n as f64)).collect()
+/// The datapoints of a detector's metric under its alarm's statistic: each matching event
+/// publishes 1 (no defaultValue, no dimensions), so a period of `n` matches holds `n` ones.
+fn datapoints(alarm: &AlarmSpec, counts: &BTreeMap<i64, u64>) -> Datapoints {
+    counts
+        .iter()
+        .filter_map(|(&b, &n)| {
+            Some((
+                b,
+                PeriodValues::repeated(1.0, n).statistic(alarm.statistic)?,
+            ))
+        })
+        .collect()
 }
 
 /// Fires by the UTC day of the period that made the transition.
