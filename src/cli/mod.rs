@@ -6,17 +6,21 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
+mod aws_output;
 mod check;
+mod completions;
 mod detectors;
 mod input;
 mod lint;
+mod man;
 mod match_cmd;
 mod output;
 mod parse;
 mod replay;
 mod synth;
+mod test_metric_filter;
 
 /// Evaluate Amazon CloudWatch Logs filter patterns offline, exactly as AWS does, and replay
 /// recorded CloudTrail through CloudWatch metric-filter detectors and alarms.
@@ -43,6 +47,17 @@ enum Command {
     Replay(replay::Args),
     /// Generate a realistic synthetic CloudTrail trail (S3 layout) with planted incidents.
     Synth(synth::Args),
+    /// Offline `aws logs test-metric-filter`: same flags, same answer, same output formats.
+    TestMetricFilter(test_metric_filter::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::Args),
+    /// Print the manual page (roff).
+    Man(man::Args),
+}
+
+/// The clap definition of the whole command line, for the generated completions and man page.
+fn command() -> clap::Command {
+    Cli::command()
 }
 
 /// Parses the command line and runs the chosen command.
@@ -56,5 +71,8 @@ pub fn main() -> ExitCode {
         Command::Lint(args) => lint::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Synth(args) => synth::run(args),
+        Command::TestMetricFilter(args) => test_metric_filter::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     }
 }

@@ -2,6 +2,7 @@
 //! area of behaviour.
 
 mod cli_check;
+mod cli_completions;
 mod cli_detectors;
 mod cli_ergonomics;
 mod cli_match;
@@ -9,6 +10,7 @@ mod cli_output;
 mod cli_parse;
 mod cli_replay;
 mod cli_synth;
+mod cli_test_metric_filter;
 mod conformance;
 mod deep_records;
 mod detectors_catalog;
