@@ -124,7 +124,11 @@ pub fn render(
 
 /// A SARIF location: the file and position when there is a file, the detector as a logical
 /// location when there is one.
-fn location(uri: Option<&str>, position: Option<(u64, u64)>, detector: Option<&str>) -> Option<Value> {
+fn location(
+    uri: Option<&str>,
+    position: Option<(u64, u64)>,
+    detector: Option<&str>,
+) -> Option<Value> {
     let mut location = Map::new();
     if let Some(uri) = uri {
         let mut physical = json!({ "artifactLocation": { "uri": uri } });
@@ -222,7 +226,10 @@ mod tests {
     #[test]
     fn relative_paths_stay_relative_and_are_encoded() {
         assert_eq!(uri(Path::new("server.yaml")), "server.yaml");
-        assert_eq!(uri(Path::new("./cfg/../cfg/a b#.yaml")), "cfg/a%20b%23.yaml");
+        assert_eq!(
+            uri(Path::new("./cfg/../cfg/a b#.yaml")),
+            "cfg/a%20b%23.yaml"
+        );
         let cwd = std::env::current_dir().unwrap();
         assert_eq!(uri(&cwd.join("x/y.yaml")), "x/y.yaml");
     }

@@ -12,7 +12,10 @@ use crate::support::{cwfilter, stderr, TempDir};
 
 /// Validates `doc` against the vendored SARIF 2.1.0 schema (draft 4), formats asserted.
 fn schema_errors(doc: &Value) -> Option<String> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sarif-schema-2.1.0.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/sarif-schema-2.1.0.json"
+    );
     let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let mut schemas = boon::Schemas::new();
     let mut compiler = boon::Compiler::new();
@@ -126,10 +129,23 @@ fn findings_point_at_their_line_in_the_config() {
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(
         ids,
-        ["CW001", "CW002", "CW003", "CW004", "CW005", "CW006", "CW007", "CW008", "config-warning"]
+        [
+            "CW001",
+            "CW002",
+            "CW003",
+            "CW004",
+            "CW005",
+            "CW006",
+            "CW007",
+            "CW008",
+            "config-warning"
+        ]
     );
     for rule in rules {
-        assert!(!rule["shortDescription"]["text"].as_str().unwrap().is_empty());
+        assert!(!rule["shortDescription"]["text"]
+            .as_str()
+            .unwrap()
+            .is_empty());
         assert!(!rule["help"]["text"].as_str().unwrap().is_empty());
     }
     for result in run["results"].as_array().unwrap() {
