@@ -389,6 +389,7 @@ fn removed_nothing(key: &str, clause: &ExclusionClause, base_matches: u64) -> Fi
             clause.kind.config_key()
         ),
         fix,
+        exclusion: Some(clause.kind),
     }
 }
 
@@ -496,6 +497,7 @@ fn variant_finding(
             "eventName {literal:?} never occurs in the trail, but {best:?} does ({count} {events}{from}){others}, so this condition misses them"
         ),
         fix,
+        exclusion: None,
     })
 }
 

@@ -77,6 +77,33 @@ pub struct Detector {
     pub exclusions: Vec<ExclusionClause>,
     /// Defined by the user under `alerts.custom`, not built in.
     pub custom: bool,
+    /// Where the config file enables and changes it, for findings that point at a line.
+    pub origin: Origin,
+}
+
+/// Where a detector is written in its config file, as 1-based (line, column) pairs, so a
+/// finding can point at the line to change. Empty for a detector of the default profile (no
+/// config file).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The selector that enables it (`iamPolicyChanges: true`), or the custom entry.
+    pub enabled: Option<(u64, u64)>,
+    /// A custom detector's `pattern:` value.
+    pub pattern: Option<(u64, u64)>,
+    /// Its `alerts.overrides.<key>` entry.
+    pub overrides: Option<(u64, u64)>,
+    /// Each exclusion list key under the override (`excludeUserNames:`).
+    pub exclusions: Vec<(ExclusionKind, (u64, u64))>,
+}
+
+impl Origin {
+    /// Where the exclusion list of `kind` is written, if it is.
+    pub fn exclusion(&self, kind: ExclusionKind) -> Option<(u64, u64)> {
+        self.exclusions
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, pos)| *pos)
+    }
 }
 
 impl Detector {

@@ -5,6 +5,7 @@ mod cli_check;
 mod cli_completions;
 mod cli_detectors;
 mod cli_ergonomics;
+mod cli_lint_sarif;
 mod cli_match;
 mod cli_output;
 mod cli_parse;
