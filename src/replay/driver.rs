@@ -10,11 +10,11 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use super::core::{Accumulator, DetectorSpec, ReplayConfig, Verdicts};
-use super::labels::Labels;
 use super::report::Report;
 use crate::detectors::Detector;
 use crate::engine::{Engine, MatchSet, Scratch};
 use crate::eval::Pattern;
+use crate::trail::labels::Labels;
 use crate::trail::reader::{read_input, record_event_time, Input, Item, ReadOptions};
 use crate::trail::time::TimeWindow;
 

@@ -17,9 +17,9 @@ use serde_json::Value;
 
 use self::attr::{Attr, Ids};
 use super::attribution::{self, Actor};
-use super::labels::{Label, Labels};
 use super::report::{InputError, MAX_ERRORS};
 use crate::alarm::AlarmSpec;
+use crate::trail::labels::{Label, Labels};
 use crate::trail::reader::event_time;
 use crate::trail::time::TimeWindow;
 

@@ -142,20 +142,7 @@ pub struct SlotOutput {
     pub labels: Vec<(String, Label)>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Label {
-    Malicious,
-    Benign,
-}
-
-impl Label {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Label::Malicious => "malicious",
-            Label::Benign => "benign",
-        }
-    }
-}
+pub use super::labels::Label;
 
 mod gen;
 mod rng;
@@ -342,11 +329,7 @@ pub fn write_trail(cfg: &SynthConfig, out: &Path) -> io::Result<SynthSummary> {
                 Label::Malicious => summary.malicious += 1,
                 Label::Benign => summary.benign += 1,
             }
-            writeln!(
-                labels,
-                "{{\"eventID\":\"{id}\",\"label\":\"{}\"}}",
-                label.as_str()
-            )?;
+            writeln!(labels, "{}", label.jsonl_line(&id))?;
         }
     }
     labels.flush()?;
