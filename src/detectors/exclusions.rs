@@ -13,11 +13,17 @@ use regex::Regex;
 /// The six exclusion kinds, in the fixed order upstream emits their clauses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub enum ExclusionKind {
+    /// `excludeUserNames`: `userIdentity.userName`.
     UserNames,
+    /// `excludePrincipalIds`: `userIdentity.principalId`.
     PrincipalIds,
+    /// `excludeUserArns`: `userIdentity.arn`, exact.
     UserArns,
+    /// `excludeUserArnGlobs`: `userIdentity.arn`, a trailing `*` allowed.
     UserArnGlobs,
+    /// `excludeUserTypes`: `userIdentity.type`.
     UserTypes,
+    /// `excludeInvokedBy`: `userIdentity.invokedBy`.
     InvokedBy,
 }
 
@@ -93,9 +99,11 @@ impl ExclusionLists {
 /// deduplicated, `""` dropped) and its exact text.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ExclusionClause {
+    /// The config list it came from.
     pub kind: ExclusionKind,
     /// The field tested, without `$.` (e.g. `userIdentity.userName`).
     pub field: String,
+    /// The values it excludes (sorted, deduplicated, `""` dropped).
     pub values: Vec<String>,
     /// The clause as it appears in the effective pattern.
     pub text: String,

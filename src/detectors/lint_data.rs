@@ -130,11 +130,15 @@ fn add_all(into: &mut [u64], from: &[u64]) {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExclusionUse {
+    /// The detector's key.
     pub detector: String,
+    /// The config list the clause came from.
     pub kind: ExclusionKind,
     /// The config key (`excludeUserArnGlobs`).
     pub config_key: &'static str,
+    /// The field tested, without `$.`.
     pub field: String,
+    /// The clause, as in the effective pattern.
     pub text: String,
     /// Records the detector's base pattern matched.
     pub base_matches: u64,
@@ -144,15 +148,19 @@ pub struct ExclusionUse {
     pub values: Vec<ValueUse>,
 }
 
+/// What one value of a several-value clause removed on its own.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ValueUse {
+    /// The value.
     pub value: String,
+    /// Records this value alone removed.
     pub removed: u64,
 }
 
 /// The outcome of the trail checks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrailReport {
+    /// Records read.
     pub records: u64,
     /// Every clause of every detector with exclusions, in detector then clause order.
     pub exclusions: Vec<ExclusionUse>,

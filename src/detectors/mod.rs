@@ -1,6 +1,6 @@
 //! The detector catalog, its YAML configuration and the exclusion compiler.
 //!
-//! - [`catalog`]: the 23 detectors of simple-container's `aws-cloudtrail-security-alerts`
+//! - [`catalog`](mod@catalog): the 23 detectors of simple-container's `aws-cloudtrail-security-alerts`
 //!   (profile `upstream`) and the 14 Security Hub CloudWatch.1-14 patterns (`securityhub`).
 //! - [`load`]: reads a config (a top-level `alerts:` document or a simple-container
 //!   server.yaml) and returns the enabled detectors, strict where upstream is silent.
@@ -38,6 +38,7 @@ pub enum Profile {
 }
 
 impl Profile {
+    /// The profile's name on the command line (`upstream`, `securityhub`).
     pub const fn name(self) -> &'static str {
         match self {
             Profile::Upstream => "upstream",
@@ -64,8 +65,11 @@ impl FromStr for Profile {
 pub struct Detector {
     /// Selector key (`iamPolicyChanges`) or the name of a custom detector.
     pub key: String,
+    /// CloudWatch metric name.
     pub metric_name: String,
+    /// What the detector watches for.
     pub description: String,
+    /// Security Hub control (`CloudWatch.4`), for the CIS detectors.
     pub cis_control: Option<String>,
     /// The pattern before exclusions (the catalog's, or the custom one).
     pub base_pattern: String,
@@ -116,8 +120,11 @@ impl Detector {
 /// An error or warning about a config, with where it is (1-based line and column).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// The config file, as displayed.
     pub file: String,
+    /// 1-based (line, column), when known.
     pub position: Option<(u64, u64)>,
+    /// What is wrong.
     pub message: String,
     /// A one-line suggestion.
     pub help: Option<String>,
@@ -140,6 +147,7 @@ impl fmt::Display for Diagnostic {
 /// Why a config was rejected: every problem found, in file order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {
+    /// Every problem, in file order.
     pub errors: Vec<Diagnostic>,
 }
 
@@ -160,7 +168,9 @@ impl std::error::Error for ConfigError {}
 /// The enabled detectors (sorted by key) and the warnings met on the way.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Loaded {
+    /// The enabled detectors, sorted by key.
     pub detectors: Vec<Detector>,
+    /// Warnings (unknown keys, ...).
     pub warnings: Vec<Diagnostic>,
 }
 

@@ -24,8 +24,11 @@ const CHUNK_INPUTS: usize = 256;
 /// What the replay compares and over which window.
 #[derive(Debug, Default)]
 pub struct Setup {
+    /// The detectors replayed.
     pub current: Vec<Detector>,
+    /// The baseline detectors (`--baseline`).
     pub baseline: Option<Vec<Detector>>,
+    /// Ground truth (`--labels`).
     pub labels: Option<Labels>,
     /// `--since`/`--until`, both ends inclusive.
     pub window: TimeWindow,
@@ -51,6 +54,7 @@ pub struct FileDone {
     pub disk_bytes: u64,
     /// Bytes after decompression.
     pub bytes: u64,
+    /// Records read.
     pub records: u64,
 }
 

@@ -33,7 +33,9 @@ impl Label {
 /// A label file that cannot be used, with the 1-based line at fault.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LabelError {
+    /// 1-based line at fault.
     pub line: usize,
+    /// What is wrong.
     pub message: String,
 }
 
@@ -91,14 +93,17 @@ impl Labels {
         Ok(Labels { by_id })
     }
 
+    /// Labels `event_id` (replacing an earlier label).
     pub fn insert(&mut self, event_id: impl Into<String>, label: Label) {
         self.by_id.insert(event_id.into(), label);
     }
 
+    /// The label of `event_id`.
     pub fn get(&self, event_id: &str) -> Option<Label> {
         self.by_id.get(event_id).copied()
     }
 
+    /// Events with this label.
     pub fn count(&self, label: Label) -> usize {
         self.by_id.values().filter(|&&l| l == label).count()
     }

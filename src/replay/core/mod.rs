@@ -36,7 +36,9 @@ pub const MAX_EXCLUSIONS: usize = 64;
 /// What the core needs to know of a detector.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DetectorSpec {
+    /// The detector's key.
     pub key: String,
+    /// Its alarm.
     pub alarm: AlarmSpec,
     /// Ids of the exclusion clauses, in the order of the bits of [`Verdicts::excluded_by`].
     pub exclusions: Vec<String>,
@@ -49,16 +51,20 @@ pub struct ReplayConfig {
     pub detectors: Vec<DetectorSpec>,
     /// The baseline detector set for the what-if diff.
     pub baseline: Option<Vec<DetectorSpec>>,
+    /// Ground truth (`--labels`), for true and false fires.
     pub labels: Option<Labels>,
     /// `--since`/`--until`, both ends inclusive.
     pub window: TimeWindow,
     /// Entries in each top list.
     pub top_n: usize,
+    /// Distinct principals / eventNames / source IPs tracked per detector.
     pub key_cap: usize,
+    /// Distinct values tracked per detector per period.
     pub bucket_key_cap: usize,
 }
 
 impl ReplayConfig {
+    /// A config for `detectors` with the default caps, no baseline, no labels, no window.
     pub fn new(detectors: Vec<DetectorSpec>) -> Self {
         ReplayConfig {
             detectors,
@@ -122,8 +128,11 @@ pub struct Verdicts<'a> {
 /// What [`Accumulator::observe`] did with a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Observed {
+    /// Counted in the window.
     Counted,
+    /// Outside `--since`/`--until`.
     OutsideWindow,
+    /// Without a valid `eventTime`.
     NoEventTime,
 }
 
@@ -207,6 +216,7 @@ pub struct Accumulator {
 }
 
 impl Accumulator {
+    /// An empty accumulator for `cfg`.
     pub fn new(cfg: &ReplayConfig) -> Self {
         Accumulator {
             files: 0,

@@ -82,6 +82,7 @@ svg text{font:10px -apple-system,Segoe UI,Helvetica,Arial,sans-serif;fill:var(--
 footer{margin-top:36px;color:var(--muted);font-size:12px}
 "#;
 
+/// Renders the report as a self-contained HTML page.
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
     o.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");

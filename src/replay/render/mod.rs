@@ -13,11 +13,16 @@ pub mod table;
 /// Report formats (`--format`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Format {
+    /// A table for the terminal.
     #[default]
     Table,
+    /// The JSON contract.
     Json,
+    /// CSV, one row per detector.
     Csv,
+    /// Markdown, for a pull request.
     Markdown,
+    /// A self-contained HTML page.
     Html,
 }
 

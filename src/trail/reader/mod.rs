@@ -61,7 +61,9 @@ impl Default for ReadOptions {
 /// One input: a file, or standard input (`-`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Input {
+    /// Standard input (`-`).
     Stdin,
+    /// A file.
     File(PathBuf),
 }
 
@@ -119,9 +121,11 @@ impl fmt::Display for Position {
 pub struct TrailError {
     /// The input, as displayed (`<stdin>` for `-`).
     pub path: String,
+    /// Where in the input.
     pub position: Position,
     /// 1-based column (byte) on `position.line`, when known.
     pub column: Option<u64>,
+    /// What is wrong.
     pub message: String,
 }
 
@@ -148,14 +152,19 @@ impl std::error::Error for TrailError {}
 pub enum Item<'a> {
     /// One record: the JSON text of an object, at most `max_event_bytes` long.
     Record {
+        /// The record's raw JSON text.
         text: &'a str,
+        /// Where it is in its input.
         position: Position,
     },
     /// A record CloudWatch Logs would never receive (over 256 KB): count it, never match it.
     Oversize {
+        /// Its size (compact JSON).
         bytes: usize,
+        /// Where it is in its input.
         position: Position,
     },
+    /// A problem; reading goes on.
     Error(TrailError),
 }
 
@@ -164,8 +173,11 @@ pub enum Item<'a> {
 pub struct InputStats {
     /// Bytes after decompression.
     pub bytes: u64,
+    /// Records yielded.
     pub records: u64,
+    /// Oversize records.
     pub oversize: u64,
+    /// Errors.
     pub errors: u64,
 }
 
@@ -299,8 +311,21 @@ pub fn read_input_to_vec(input: &Input, opts: &ReadOptions) -> (Vec<OwnedItem>, 
 /// An owned [`Item`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OwnedItem {
-    Record { text: String, position: Position },
-    Oversize { bytes: usize, position: Position },
+    /// [`Item::Record`].
+    Record {
+        /// The record's raw JSON text.
+        text: String,
+        /// Where it is in its input.
+        position: Position,
+    },
+    /// [`Item::Oversize`].
+    Oversize {
+        /// Its size (compact JSON).
+        bytes: usize,
+        /// Where it is in its input.
+        position: Position,
+    },
+    /// [`Item::Error`].
     Error(TrailError),
 }
 
