@@ -36,7 +36,7 @@ use crate::engine::{Engine, RecordError, Scratch};
 use crate::eval::Pattern;
 use crate::syntax::ParseError;
 
-use super::exclusions::go_quote;
+use super::exclusions::removed_by;
 use super::lint::{event_name_literals, has_mid_star, EventNameLiteral, Finding, LintId};
 use super::{Detector, ExclusionClause, ExclusionKind};
 
@@ -206,18 +206,14 @@ impl TrailLint {
                     clause,
                     value: None,
                 };
-                clauses.push((slot, Pattern::parse(&format!("{{ {} }}", c.text))?));
+                clauses.push((slot, Pattern::parse(&c.pattern_text())?));
                 if c.values.len() > 1 {
-                    for (value, v) in c.values.iter().enumerate() {
-                        // Upstream's single-value clause shape for this value alone.
-                        let f = &c.field;
-                        let text =
-                            format!("{{ (($.{f} NOT EXISTS) || ($.{f} != {})) }}", go_quote(v));
+                    for value in 0..c.values.len() {
                         let slot = ClauseSlot {
                             value: Some(value),
                             ..slot
                         };
-                        clauses.push((slot, Pattern::parse(&text)?));
+                        clauses.push((slot, Pattern::parse(&c.value_pattern_text(value))?));
                     }
                 }
             }
@@ -305,13 +301,27 @@ impl TrailLint {
             acc.base_matches[d] += 1;
         }
         let held = self.clauses.eval_record_in(&mut acc.clause_scratch, raw)?;
-        for (i, slot) in self.clauses.keys().iter().enumerate() {
-            if !matched.contains(slot.detector) || held.contains(i) {
-                continue;
+        let slots = self.clauses.keys();
+        for d in matched.iter() {
+            // Whole clauses: the replay's attribution rule.
+            let whole = slots
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.detector == d && s.value.is_none())
+                .map(|(i, _)| held.contains(i));
+            let mask = removed_by(whole);
+            for (j, n) in acc.removed[d].iter_mut().enumerate() {
+                if mask & (1u64 << j) != 0 {
+                    *n += 1;
+                }
             }
-            match slot.value {
-                None => acc.removed[slot.detector][slot.clause] += 1,
-                Some(v) => acc.removed_by_value[slot.detector][slot.clause][v] += 1,
+        }
+        // Each value of a several-value clause on its own.
+        for (i, slot) in slots.iter().enumerate() {
+            if let Some(v) = slot.value {
+                if matched.contains(slot.detector) && !held.contains(i) {
+                    acc.removed_by_value[slot.detector][slot.clause][v] += 1;
+                }
             }
         }
         Ok(())

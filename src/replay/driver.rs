@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::core::{Accumulator, DetectorSpec, ReplayConfig, Verdicts};
 use super::report::Report;
+use crate::detectors::exclusions::removed_by;
 use crate::detectors::Detector;
 use crate::engine::{Engine, MatchSet, Scratch};
 use crate::eval::Pattern;
@@ -83,7 +84,7 @@ impl Replay {
             let clauses = d
                 .exclusions
                 .iter()
-                .map(|c| compile("an exclusion clause", &d.key, &format!("{{ {} }}", c.text)))
+                .map(|c| compile("an exclusion clause", &d.key, &c.pattern_text()))
                 .collect::<Result<Vec<_>, _>>()?;
             exclusions.push(Some((base, clauses)));
         }
@@ -208,11 +209,9 @@ impl Replay {
                 .iter()
                 .zip(&current)
                 .map(|(ex, &hit)| match ex {
-                    Some((base, clauses)) if !hit && matches.contains(*base) => clauses
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, clause)| !clause.matches_json(&record))
-                        .fold(0u64, |mask, (j, _)| mask | (1u64 << j)),
+                    Some((base, clauses)) if !hit && matches.contains(*base) => {
+                        removed_by(clauses.iter().map(|c| c.matches_json(&record)))
+                    }
                     _ => 0,
                 })
                 .collect()
