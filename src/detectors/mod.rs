@@ -47,15 +47,29 @@ impl Profile {
     }
 }
 
+/// A `--profile` name that is not one of [`Profile`]'s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownProfile(pub String);
+
+impl fmt::Display for UnknownProfile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown profile `{}` (known: upstream, securityhub)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownProfile {}
+
 impl FromStr for Profile {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownProfile;
+    fn from_str(s: &str) -> Result<Self, UnknownProfile> {
         match s {
             "upstream" => Ok(Profile::Upstream),
             "securityhub" => Ok(Profile::SecurityHub),
-            _ => Err(format!(
-                "unknown profile `{s}` (known: upstream, securityhub)"
-            )),
+            _ => Err(UnknownProfile(s.to_owned())),
         }
     }
 }

@@ -9,7 +9,7 @@
 use rayon::prelude::*;
 use serde_json::Value;
 
-use super::core::{Accumulator, DetectorSpec, ReplayConfig, Verdicts};
+use super::core::{Accumulator, DetectorSpec, ReplayConfig, SetupError, Verdicts};
 use super::report::Report;
 use crate::detectors::exclusions::removed_by;
 use crate::detectors::Detector;
@@ -59,13 +59,17 @@ pub struct FileDone {
     pub records: u64,
 }
 
-fn compile(what: &str, key: &str, text: &str) -> Result<Pattern, String> {
-    Pattern::parse(text).map_err(|e| format!("{what} of detector {key} is invalid: {e}"))
+fn compile(what: &'static str, key: &str, text: &str) -> Result<Pattern, SetupError> {
+    Pattern::parse(text).map_err(|error| SetupError::Pattern {
+        what,
+        key: key.to_owned(),
+        error,
+    })
 }
 
 impl Replay {
     /// Compiles every pattern of the setup.
-    pub fn new(setup: Setup) -> Result<Replay, String> {
+    pub fn new(setup: Setup) -> Result<Replay, SetupError> {
         let mut patterns: Vec<(usize, Pattern)> = Vec::new();
         let mut add = |p: Pattern| {
             let i = patterns.len();

@@ -12,7 +12,7 @@ pub mod render;
 pub mod report;
 pub mod time;
 
-pub use self::core::{Accumulator, DetectorSpec, Observed, ReplayConfig, Verdicts};
+pub use self::core::{Accumulator, DetectorSpec, Observed, ReplayConfig, SetupError, Verdicts};
 pub use self::driver::{FileDone, Replay, Setup};
 pub use self::render::Format;
 pub use self::report::Report;

@@ -18,7 +18,7 @@ use serde_json::Value;
 use self::attr::{Attr, Ids};
 use super::attribution::{self, Actor};
 use super::report::{InputError, MAX_ERRORS};
-use crate::alarm::AlarmSpec;
+use crate::alarm::{AlarmError, AlarmSpec};
 use crate::trail::labels::{Label, Labels};
 use crate::trail::reader::event_time;
 use crate::trail::time::TimeWindow;
@@ -78,30 +78,36 @@ impl ReplayConfig {
     }
 
     /// Rejects alarms CloudWatch would reject, duplicate keys and too many clauses.
-    pub fn validate(&self) -> Result<(), String> {
-        let sets = std::iter::once(("", &self.detectors))
-            .chain(self.baseline.iter().map(|b| ("baseline ", b)));
-        for (what, set) in sets {
+    pub fn validate(&self) -> Result<(), SetupError> {
+        let sets = std::iter::once((false, &self.detectors))
+            .chain(self.baseline.iter().map(|b| (true, b)));
+        for (baseline, set) in sets {
             let mut seen = BTreeSet::new();
             for d in set {
+                let key = || d.key.clone();
                 if !seen.insert(d.key.as_str()) {
-                    return Err(format!("{what}detector {} is listed twice", d.key));
+                    return Err(SetupError::ListedTwice {
+                        baseline,
+                        key: key(),
+                    });
                 }
-                d.alarm
-                    .validate()
-                    .map_err(|e| format!("{what}detector {}: {e}", d.key))?;
+                d.alarm.validate().map_err(|error| SetupError::Alarm {
+                    baseline,
+                    key: key(),
+                    error,
+                })?;
                 if d.exclusions.len() > MAX_EXCLUSIONS {
-                    return Err(format!(
-                        "{what}detector {}: {} exclusion clauses (at most {MAX_EXCLUSIONS})",
-                        d.key,
-                        d.exclusions.len()
-                    ));
+                    return Err(SetupError::TooManyClauses {
+                        baseline,
+                        key: key(),
+                        clauses: d.exclusions.len(),
+                    });
                 }
             }
         }
         if let (Some(s), Some(u)) = (self.window.since, self.window.until) {
             if s > u {
-                return Err("--since is after --until".into());
+                return Err(SetupError::SinceAfterUntil);
             }
         }
         Ok(())
@@ -112,6 +118,78 @@ impl ReplayConfig {
         self.window.contains(secs)
     }
 }
+
+/// Why a replay cannot be set up.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SetupError {
+    /// A detector key appears twice in one set (`baseline`: in the baseline set).
+    ListedTwice {
+        /// Whether the baseline set is at fault.
+        baseline: bool,
+        /// The detector's key.
+        key: String,
+    },
+    /// An alarm CloudWatch would reject.
+    Alarm {
+        /// Whether the baseline set is at fault.
+        baseline: bool,
+        /// The detector's key.
+        key: String,
+        /// What is wrong with the alarm.
+        error: AlarmError,
+    },
+    /// More exclusion clauses than [`MAX_EXCLUSIONS`].
+    TooManyClauses {
+        /// Whether the baseline set is at fault.
+        baseline: bool,
+        /// The detector's key.
+        key: String,
+        /// Its clause count.
+        clauses: usize,
+    },
+    /// `--since` is after `--until`.
+    SinceAfterUntil,
+    /// A detector's pattern (`what`: "the pattern", "an exclusion clause", ...) does not parse.
+    Pattern {
+        /// Which of the detector's patterns.
+        what: &'static str,
+        /// The detector's key.
+        key: String,
+        /// The parse error.
+        error: crate::ParseError,
+    },
+}
+
+impl fmt::Display for SetupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let set = |baseline: bool| if baseline { "baseline " } else { "" };
+        match self {
+            SetupError::ListedTwice { baseline, key } => {
+                write!(f, "{}detector {key} is listed twice", set(*baseline))
+            }
+            SetupError::Alarm {
+                baseline,
+                key,
+                error,
+            } => write!(f, "{}detector {key}: {error}", set(*baseline)),
+            SetupError::TooManyClauses {
+                baseline,
+                key,
+                clauses,
+            } => write!(
+                f,
+                "{}detector {key}: {clauses} exclusion clauses (at most {MAX_EXCLUSIONS})",
+                set(*baseline)
+            ),
+            SetupError::SinceAfterUntil => f.write_str("--since is after --until"),
+            SetupError::Pattern { what, key, error } => {
+                write!(f, "{what} of detector {key} is invalid: {error}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for SetupError {}
 
 /// The detectors' verdicts on one record.
 #[derive(Clone, Copy, Debug, Default)]
