@@ -22,7 +22,7 @@ pub struct DetectorSpec {
     pub key: String,
     /// Its alarm.
     pub alarm: AlarmSpec,
-    /// Ids of the exclusion clauses, in the order of the bits of [`Verdicts::excluded_by`].
+    /// Ids of the exclusion clauses, in the order of the bits of [`Verdicts::excluded_by`](super::Verdicts::excluded_by).
     pub exclusions: Vec<String>,
 }
 
