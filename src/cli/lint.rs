@@ -177,7 +177,8 @@ fn sarif_log(
             .filter(|p| !super::input::is_dash(p))
             .map(super::sarif::uri)
     };
-    let config_uri = file(&args.config);
+    // Findings point into the first config file (the one a simple-container YAML is).
+    let config_uri = file(&args.config.first().cloned());
     let pattern_uri = file(&args.pattern_file);
     let located: Vec<super::sarif::Located> = findings
         .iter()

@@ -44,16 +44,13 @@ pub enum LintId {
     EventNameVariant,
     /// CW008: regex braces that are literal characters.
     LiteralRegexBrace,
+    /// CW009: an alarm whose outcome depends on how a defaultValue is read.
     DefaultValueReading,
 }
 
 impl LintId {
-<<<<<<< HEAD
-    pub const ALL: [LintId; 9] = [
-=======
     /// Every check, in code order.
-    pub const ALL: [LintId; 8] = [
->>>>>>> main
+    pub const ALL: [LintId; 9] = [
         LintId::UnguardedNotEqual,
         LintId::MidValueWildcard,
         LintId::NearLengthLimit,
@@ -91,6 +88,7 @@ impl LintId {
             LintId::ExclusionRemovedNothing => "an exclusion clause that removed nothing over a recorded trail",
             LintId::EventNameVariant => "an `eventName` that never occurs in a recorded trail while a near variant does",
             LintId::LiteralRegexBrace => "a regex `{...}` that CloudWatch reads literally although it looks like a grouping or repetition",
+            LintId::DefaultValueReading => "an alarm whose outcome depends on how many datapoints a defaultValue makes",
         }
     }
 
@@ -105,6 +103,7 @@ impl LintId {
             LintId::ExclusionRemovedNothing => "None of the events the detector's base pattern matched in the trail was removed by this exclusion, so it is likely misspelled or of the wrong kind. Compare its values with the field's values in the matching events, or drop it.",
             LintId::EventNameVariant => "The eventName literal never occurs in the trail while another case, a dated API version or a close spelling does, so the condition misses those events. Use the exact spelling, or a trailing `*` for versions.",
             LintId::LiteralRegexBrace => "CloudWatch's regex reads `{` as a literal unless it starts an `{n}`, `{n,}` or `{n,m}` repetition (filter-patterns.md A29), so the pattern only matches text that contains the braces. Write what was meant (the fix shows it), or `\\{` if a brace is really wanted.",
+            LintId::DefaultValueReading => "AWS's API reference publishes the defaultValue once per non-matching event (cwfilter's reading); its user guide once per period without a match. SampleCount, Average, Minimum, percentiles, and a Sum of a non-zero default differ between the two. Alarm on Sum with defaultValue 0, which both agree on (docs/alarms.md).",
         }
     }
 
@@ -248,6 +247,7 @@ fn default_value_reading(d: &Detector) -> Option<Finding> {
             "the alarm's {statistic} of a metric with defaultValue {default} depends on how many datapoints the default makes: one per non-matching event (the API reference; cwfilter's reading) or one per period without a match (the user guide)"
         ),
         fix: "alarm on Sum with defaultValue 0, which both readings agree on (docs/alarms.md, \"defaultValue\")".to_owned(),
+        exclusion: None,
     })
 }
 

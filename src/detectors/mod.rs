@@ -97,7 +97,8 @@ pub struct Detector {
     pub exclusions: Vec<ExclusionClause>,
     /// Defined by the user (under `alerts.custom`, or a deployed metric filter), not built in.
     pub custom: bool,
-<<<<<<< HEAD
+    /// Where the config file enables and changes it, for findings that point at a line.
+    pub origin: Origin,
     /// What the detector's metric filter publishes (a count of 1 per match for the catalog).
     pub metric: MetricFilterSpec,
     /// The deployed alarm's name, for detectors read from AWS, Terraform or CloudFormation.
@@ -148,9 +149,7 @@ pub struct Source {
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.file, self.resource)
-=======
-    /// Where the config file enables and changes it, for findings that point at a line.
-    pub origin: Origin,
+    }
 }
 
 /// Where a detector is written in its config file, as 1-based (line, column) pairs, so a
@@ -175,7 +174,6 @@ impl Origin {
             .iter()
             .find(|(k, _)| *k == kind)
             .map(|(_, pos)| *pos)
->>>>>>> main
     }
 }
 

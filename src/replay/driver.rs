@@ -59,12 +59,11 @@ pub struct FileDone {
     pub records: u64,
 }
 
-<<<<<<< HEAD
 /// The replay keeps a count of matches per period, which is the metric of a filter publishing
 /// `1` per match with no defaultValue and no dimensions (every catalog detector, and most
 /// deployed ones). Other metric filters are refused, never simulated approximately; the model
 /// for them is in `crate::alarm` (docs/alarms.md).
-fn counted_metric(d: &Detector) -> Result<(), String> {
+fn counted_metric(d: &Detector) -> Result<(), SetupError> {
     let m = &d.metric;
     let what = if m.value.trim() != "1" {
         format!("metricValue {}", m.value)
@@ -79,22 +78,18 @@ fn counted_metric(d: &Detector) -> Result<(), String> {
         .source
         .as_ref()
         .map_or_else(String::new, |s| format!(" ({s})"));
-    Err(format!(
+    Err(SetupError::UncountedMetric(format!(
         "detector {}{from}: its metric filter has {what}; replay simulates filters that publish 1 per match without defaultValue or dimensions (select others with --detector)",
         d.key
-    ))
+    )))
 }
 
-fn compile(what: &str, key: &str, text: &str) -> Result<Pattern, String> {
-    Pattern::parse(text).map_err(|e| format!("{what} of detector {key} is invalid: {e}"))
-=======
 fn compile(what: &'static str, key: &str, text: &str) -> Result<Pattern, SetupError> {
     Pattern::parse(text).map_err(|error| SetupError::Pattern {
         what,
         key: key.to_owned(),
         error,
     })
->>>>>>> main
 }
 
 impl Replay {

@@ -138,6 +138,7 @@ fn findings_point_at_their_line_in_the_config() {
             "CW006",
             "CW007",
             "CW008",
+            "CW009",
             "config-warning"
         ]
     );

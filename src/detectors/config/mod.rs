@@ -382,13 +382,10 @@ fn from_entry(e: &CatalogEntry, ov: Option<&Override>) -> Detector {
         },
         exclusions: Vec::new(),
         custom: false,
-<<<<<<< HEAD
         metric: Default::default(),
         alarm_name: None,
         source: None,
-=======
         origin: Origin::default(),
->>>>>>> main
     };
     if let Some(ov) = ov {
         apply_override(&mut d, ov);
@@ -416,13 +413,10 @@ fn from_custom(c: &Custom, ov: Option<&Override>) -> Detector {
         },
         exclusions: Vec::new(),
         custom: true,
-<<<<<<< HEAD
         metric: Default::default(),
         alarm_name: None,
         source: None,
-=======
         origin: Origin::default(),
->>>>>>> main
     };
     if let Some(ov) = ov {
         let explicit_m = c.datapoints_to_alarm.map(|p| p.0);

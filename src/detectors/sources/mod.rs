@@ -446,6 +446,7 @@ fn join(d: &mut Deployed) -> Vec<Detector> {
                 custom: true,
                 metric,
                 alarm_name: Some(a.name.clone()),
+                origin: Default::default(),
                 source: Some(Source {
                     file: f.file.clone(),
                     resource: if a.file == f.file {

@@ -131,6 +131,9 @@ pub enum SetupError {
     },
     /// `--since` is after `--until`.
     SinceAfterUntil,
+    /// A detector whose metric filter the replay's counts cannot simulate (the message names
+    /// it and why).
+    UncountedMetric(String),
     /// A detector's pattern (`what`: "the pattern", "an exclusion clause", ...) does not parse.
     Pattern {
         /// Which of the detector's patterns.
@@ -164,6 +167,7 @@ impl fmt::Display for SetupError {
                 set(*baseline)
             ),
             SetupError::SinceAfterUntil => f.write_str("--since is after --until"),
+            SetupError::UncountedMetric(message) => f.write_str(message),
             SetupError::Pattern { what, key, error } => {
                 write!(f, "{what} of detector {key} is invalid: {error}")
             }
