@@ -14,6 +14,7 @@ mod completions;
 mod detectors;
 mod input;
 mod lint;
+mod lint_configs;
 mod man;
 mod match_cmd;
 mod output;
