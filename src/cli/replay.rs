@@ -187,7 +187,8 @@ fn replay(args: Args) -> Result<ExitCode, String> {
         baseline,
         labels,
         window,
-    })?;
+    })
+    .map_err(|e| e.to_string())?;
 
     let mut found = discover(&paths, &|p| window.may_hold_s3_key(p));
     // `cwfilter synth --out DIR` writes DIR/labels.jsonl next to the trail: replaying DIR

@@ -27,17 +27,26 @@ use super::{Detector, ExclusionKind, Origin, MAX_PATTERN_LEN};
 /// A lint's stable identifier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LintId {
+    /// CW001: `!=` on a field CloudTrail may omit, without a `NOT EXISTS` guard.
     UnguardedNotEqual,
+    /// CW002: a `*` inside a value, which CloudWatch takes literally.
     MidValueWildcard,
+    /// CW003: a pattern over 90% of the 1024-character limit.
     NearLengthLimit,
+    /// CW004: an eventName several services emit, without an eventSource.
     UnscopedEventName,
+    /// CW005: `excludeUserNames` on a detector that matches assumed roles.
     UserNameOnAssumedRoles,
+    /// CW006: an exclusion clause that removed nothing in the trail.
     ExclusionRemovedNothing,
+    /// CW007: an eventName the trail only holds in another spelling.
     EventNameVariant,
+    /// CW008: regex braces that are literal characters.
     LiteralRegexBrace,
 }
 
 impl LintId {
+    /// Every check, in code order.
     pub const ALL: [LintId; 8] = [
         LintId::UnguardedNotEqual,
         LintId::MidValueWildcard,
@@ -115,9 +124,11 @@ impl fmt::Display for LintId {
 /// One warning.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
+    /// Which check.
     pub id: LintId,
     /// The detector key, or `None` for a bare `--pattern`.
     pub detector: Option<String>,
+    /// What is wrong.
     pub message: String,
     /// A one-line fix.
     pub fix: String,
@@ -328,7 +339,9 @@ struct Scope {
 /// requires of the same event (`None`: not pinned to exact values).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct EventNameLiteral {
+    /// The eventName compared with `=`.
     pub name: String,
+    /// The eventSources an enclosing `&&` pins it to, when known exactly.
     pub sources: Option<BTreeSet<String>>,
 }
 

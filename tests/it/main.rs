@@ -13,6 +13,7 @@ mod cli_replay;
 mod cli_synth;
 mod cli_test_metric_filter;
 mod conformance;
+mod deep_records;
 mod detectors_catalog;
 mod detectors_config;
 mod docs_guide;
