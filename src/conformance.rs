@@ -17,8 +17,11 @@ use crate::eval::Pattern;
 /// One case.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Case {
+    /// The case's id (`doc-01`).
     pub id: String,
+    /// The filter pattern.
     pub pattern: String,
+    /// What the case expects.
     pub expect: Expect,
     /// 1-based line in its file.
     pub line: usize,
@@ -28,7 +31,12 @@ pub struct Case {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expect {
     /// The pattern is valid and matches `event` (or not).
-    Match { event: Value, matches: bool },
+    Match {
+        /// The event, a JSON document.
+        event: Value,
+        /// Whether the pattern matches it.
+        matches: bool,
+    },
     /// The pattern is rejected.
     Error,
 }
@@ -36,8 +44,11 @@ pub enum Expect {
 /// The outcome of one case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseResult {
+    /// The case's id.
     pub id: String,
+    /// 1-based line in its file.
     pub line: usize,
+    /// Whether the outcome was the expected one.
     pub passed: bool,
     /// `true`, `false` or `error`.
     pub expected: String,
@@ -48,9 +59,11 @@ pub struct CaseResult {
 /// A file that cannot be read, or a line that is not a case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseFileError {
+    /// The case file.
     pub path: PathBuf,
     /// 1-based line, when the problem is a line.
     pub line: Option<usize>,
+    /// What is wrong.
     pub message: String,
 }
 

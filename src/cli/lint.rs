@@ -3,6 +3,7 @@
 //! literals amount to on its events. Exit 0 without warnings, 1 with warnings, 2 on an error
 //! (including an unreadable trail input).
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,14 +12,15 @@ use serde_json::{json, Value};
 
 use cwfilter::detectors::lint::{self, Finding};
 use cwfilter::detectors::lint_data::{Accumulator, TrailLint, TrailReport};
-use cwfilter::detectors::Profile;
+use cwfilter::detectors::{Diagnostic, Origin, Profile};
 use cwfilter::trail::{discover, read_input, Input, Item, ReadOptions};
 
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
     cwfilter lint --config server.yaml\n  \
     cwfilter lint --config server.yaml AWSLogs/           # also check against recorded CloudTrail\n  \
-    cwfilter lint --pattern '{ $.eventName = \"ConsoleLogin\" }' trail.json.gz\n\n\
+    cwfilter lint --pattern '{ $.eventName = \"ConsoleLogin\" }' trail.json.gz\n  \
+    cwfilter lint --config server.yaml --format sarif > cwfilter.sarif   # for code scanning\n\n\
 Exit status: 0 without warnings, 1 with warnings, 2 on an invalid config or pattern or an unreadable trail.")]
 pub struct Args {
     /// Lint the detectors this YAML config enables (`-` reads stdin; default: every detector
@@ -47,6 +49,8 @@ pub struct Args {
 pub enum Format {
     Text,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
 }
 
 /// What reading the trail gave.
@@ -59,6 +63,9 @@ struct TrailRun {
 pub fn run(args: Args) -> ExitCode {
     let mut findings: Vec<Finding> = Vec::new();
     let mut config_warnings: Vec<String> = Vec::new();
+    let mut config_diagnostics: Vec<Diagnostic> = Vec::new();
+    // Where each detector is written in the config, for SARIF locations.
+    let mut origins: BTreeMap<String, Origin> = BTreeMap::new();
     let inline = args.pattern.as_deref();
     let trail_lint = if inline.is_some() || args.pattern_file.is_some() {
         let pattern = match super::input::pattern_text(inline, args.pattern_file.as_deref()) {
@@ -89,6 +96,12 @@ pub fn run(args: Args) -> ExitCode {
         };
         super::input::warn_if_none(&loaded, args.config.as_deref());
         config_warnings = loaded.warnings.iter().map(ToString::to_string).collect();
+        config_diagnostics.clone_from(&loaded.warnings);
+        origins = loaded
+            .detectors
+            .iter()
+            .map(|d| (d.key.clone(), d.origin.clone()))
+            .collect();
         for d in &loaded.detectors {
             match lint::lint_detector(d) {
                 Ok(f) => findings.extend(f),
@@ -124,6 +137,7 @@ pub fn run(args: Args) -> ExitCode {
     let text = match args.format {
         Format::Text => text(&config_warnings, &findings, trail.as_ref()),
         Format::Json => json(&config_warnings, &findings, trail.as_ref()),
+        Format::Sarif => sarif_log(&args, &findings, &config_diagnostics, &origins),
     };
     if let Err(code) = super::output::print(&text) {
         return code;
@@ -149,6 +163,38 @@ pub fn run(args: Args) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// The SARIF log: findings located in the config file (or the `--pattern-file`).
+fn sarif_log(
+    args: &Args,
+    findings: &[Finding],
+    config_warnings: &[Diagnostic],
+    origins: &BTreeMap<String, Origin>,
+) -> String {
+    let file = |p: &Option<PathBuf>| {
+        p.as_deref()
+            .filter(|p| !super::input::is_dash(p))
+            .map(super::sarif::uri)
+    };
+    let config_uri = file(&args.config);
+    let pattern_uri = file(&args.pattern_file);
+    let located: Vec<super::sarif::Located> = findings
+        .iter()
+        .map(|f| match &f.detector {
+            Some(key) => super::sarif::Located {
+                finding: f,
+                uri: config_uri.as_deref(),
+                position: origins.get(key).and_then(|o| f.position(o)),
+            },
+            None => super::sarif::Located {
+                finding: f,
+                uri: pattern_uri.as_deref(),
+                position: pattern_uri.as_ref().map(|_| (1, 1)),
+            },
+        })
+        .collect();
+    super::sarif::render(&located, config_warnings, config_uri.as_deref())
 }
 
 fn plural(n: usize) -> &'static str {

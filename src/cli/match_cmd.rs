@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cwfilter::detectors::Profile;
-use cwfilter::engine::Engine;
+use cwfilter::engine::{Engine, RecordErrorKind};
 use cwfilter::eval::{Message, Pattern};
 use cwfilter::trail::reader::record_event_time;
 use cwfilter::trail::{discover, read_input, Item, ReadOptions};
@@ -177,7 +177,13 @@ fn run_inner(args: Args) -> Result<ExitCode, String> {
                     let matched = match engine.eval_record_in(&mut scratch, text) {
                         Ok(m) => m.contains(0),
                         // Not JSON: JSON patterns do not match, the others saw the text.
-                        Err(e) => e.matches.contains(0),
+                        Err(e) if e.kind == RecordErrorKind::NotJson => e.matches.contains(0),
+                        // Too deep to evaluate: neither selected nor passed over in silence.
+                        Err(e) => {
+                            errors += 1;
+                            eprintln!("cwfilter: {input}{position}: {e}");
+                            return;
+                        }
                     };
                     let is_selected = matched != args.invert_match;
                     if is_selected {

@@ -20,6 +20,7 @@ mod match_cmd;
 mod output;
 mod parse;
 mod replay;
+mod sarif;
 mod synth;
 mod test_metric_filter;
 

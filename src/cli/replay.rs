@@ -156,9 +156,7 @@ fn replay(args: Args) -> Result<ExitCode, String> {
         (None, false) => None,
     };
     let labels = match &labels_text {
-        Some((name, text)) => {
-            Some(Labels::from_jsonl(text).map_err(|e| format!("{name}: {e}"))?)
-        }
+        Some((name, text)) => Some(Labels::from_jsonl(text).map_err(|e| format!("{name}: {e}"))?),
         None => None,
     };
     let mut current = load_detectors(args.config.as_deref(), args.profile)?;
@@ -175,7 +173,8 @@ fn replay(args: Args) -> Result<ExitCode, String> {
         baseline,
         labels,
         window,
-    })?;
+    })
+    .map_err(|e| e.to_string())?;
 
     let mut found = if bundled {
         bundled::discover(&window)

@@ -19,6 +19,7 @@ pub struct CatalogEntry {
     pub key: String,
     /// CloudWatch metric name (`ct-iam-policy-changes`; `CloudWatch.4` in the Security Hub profile).
     pub metric_name: String,
+    /// What the detector watches for, in one sentence.
     pub description: String,
     /// Security Hub control (`CloudWatch.4`), for the 14 CIS detectors.
     pub cis_control: Option<String>,
@@ -26,13 +27,17 @@ pub struct CatalogEntry {
     pub pattern: String,
     /// The pattern length recorded in the source data (characters).
     pub length: usize,
+    /// Alarm threshold (matching events per period).
     pub threshold: f64,
+    /// Alarm period in seconds.
     pub period: u32,
+    /// Periods the alarm evaluates.
     pub evaluation_periods: u32,
     /// Always `Sum`: each matching event adds 1 to the metric.
     pub statistic: Statistic,
     /// Always `GreaterThanOrEqualToThreshold`.
     pub comparison_operator: ComparisonOperator,
+    /// How the alarm treats periods without data.
     pub treat_missing_data: TreatMissingData,
 }
 

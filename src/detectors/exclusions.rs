@@ -13,11 +13,17 @@ use regex::Regex;
 /// The six exclusion kinds, in the fixed order upstream emits their clauses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub enum ExclusionKind {
+    /// `excludeUserNames`: `userIdentity.userName`.
     UserNames,
+    /// `excludePrincipalIds`: `userIdentity.principalId`.
     PrincipalIds,
+    /// `excludeUserArns`: `userIdentity.arn`, exact.
     UserArns,
+    /// `excludeUserArnGlobs`: `userIdentity.arn`, a trailing `*` allowed.
     UserArnGlobs,
+    /// `excludeUserTypes`: `userIdentity.type`.
     UserTypes,
+    /// `excludeInvokedBy`: `userIdentity.invokedBy`.
     InvokedBy,
 }
 
@@ -93,9 +99,11 @@ impl ExclusionLists {
 /// deduplicated, `""` dropped) and its exact text.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ExclusionClause {
+    /// The config list it came from.
     pub kind: ExclusionKind,
     /// The field tested, without `$.` (e.g. `userIdentity.userName`).
     pub field: String,
+    /// The values it excludes (sorted, deduplicated, `""` dropped).
     pub values: Vec<String>,
     /// The clause as it appears in the effective pattern.
     pub text: String,
@@ -121,10 +129,10 @@ fn build_clause(kind: ExclusionKind, raw: &[String]) -> Option<ExclusionClause> 
     }
     let field = kind.field();
     let mut text = String::new();
-    let _ = write!(text, "(($.{field} NOT EXISTS) || ");
     if let [only] = values.as_slice() {
-        let _ = write!(text, "($.{field} != {}))", go_quote(only));
+        text = single_value_text(field, only);
     } else {
+        let _ = write!(text, "(($.{field} NOT EXISTS) || ");
         text.push('(');
         for (i, v) in values.iter().enumerate() {
             if i > 0 {
@@ -140,6 +148,41 @@ fn build_clause(kind: ExclusionKind, raw: &[String]) -> Option<ExclusionClause> 
         values,
         text,
     })
+}
+
+/// Upstream's clause for one value: `(($.f NOT EXISTS) || ($.f != "v"))`.
+fn single_value_text(field: &str, value: &str) -> String {
+    format!(
+        "(($.{field} NOT EXISTS) || ($.{field} != {}))",
+        go_quote(value)
+    )
+}
+
+impl ExclusionClause {
+    /// The clause as a pattern of its own, `{ <text> }`: it holds on (matches) a record the
+    /// clause keeps. Replay and lint evaluate clauses through this text.
+    pub fn pattern_text(&self) -> String {
+        format!("{{ {} }}", self.text)
+    }
+
+    /// The clause for its value `i` alone, as a pattern (upstream's single-value shape).
+    ///
+    /// # Panics
+    /// If `i` is not an index of [`ExclusionClause::values`].
+    pub fn value_pattern_text(&self, i: usize) -> String {
+        format!("{{ {} }}", single_value_text(&self.field, &self.values[i]))
+    }
+}
+
+/// Which clauses removed a record its detector's base pattern matched, from whether each
+/// clause holds on the record (in clause order): bit `j` is set when clause `j` does not hold.
+/// A record removed by two clauses counts for both. The one attribution rule of the replay's
+/// `excluded_by` and of lint CW006. At most 64 clauses (upstream has six kinds).
+pub fn removed_by(held: impl IntoIterator<Item = bool>) -> u64 {
+    held.into_iter()
+        .enumerate()
+        .filter(|(_, holds)| !holds)
+        .fold(0, |mask, (j, _)| mask | (1u64 << j))
 }
 
 /// Re-wraps `base` with the clauses: `{ (<base>) && <c1> && <c2> }`. With no clauses the base
@@ -214,6 +257,28 @@ fn go_is_print(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn removed_by_sets_the_bits_of_clauses_that_do_not_hold() {
+        assert_eq!(removed_by([true, true]), 0);
+        assert_eq!(removed_by([false, true, false]), 0b101);
+        assert_eq!(removed_by([]), 0);
+    }
+
+    #[test]
+    fn a_clause_as_a_pattern_and_each_value_alone() {
+        let lists = ExclusionLists::default().with(ExclusionKind::UserNames, &["b", "a"]);
+        let c = &build_clauses(&lists)[0];
+        assert_eq!(c.pattern_text(), format!("{{ {} }}", c.text));
+        assert_eq!(
+            c.value_pattern_text(0),
+            r#"{ (($.userIdentity.userName NOT EXISTS) || ($.userIdentity.userName != "a")) }"#
+        );
+        // A one-value clause is exactly its value's pattern.
+        let one = ExclusionLists::default().with(ExclusionKind::UserNames, &["a"]);
+        let c1 = &build_clauses(&one)[0];
+        assert_eq!(c1.pattern_text(), c.value_pattern_text(0));
+    }
 
     fn names(values: &[&str]) -> ExclusionLists {
         ExclusionLists::default().with(ExclusionKind::UserNames, values)

@@ -22,22 +22,31 @@ use std::fmt;
 use crate::syntax::ast::{Ast, CmpOp, Condition, Expr, Selector, Step, Test, Value};
 use crate::syntax::{self, ParseError};
 
-use super::{Detector, ExclusionKind, MAX_PATTERN_LEN};
+use super::{Detector, ExclusionKind, Origin, MAX_PATTERN_LEN};
 
 /// A lint's stable identifier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LintId {
+    /// CW001: `!=` on a field CloudTrail may omit, without a `NOT EXISTS` guard.
     UnguardedNotEqual,
+    /// CW002: a `*` inside a value, which CloudWatch takes literally.
     MidValueWildcard,
+    /// CW003: a pattern over 90% of the 1024-character limit.
     NearLengthLimit,
+    /// CW004: an eventName several services emit, without an eventSource.
     UnscopedEventName,
+    /// CW005: `excludeUserNames` on a detector that matches assumed roles.
     UserNameOnAssumedRoles,
+    /// CW006: an exclusion clause that removed nothing in the trail.
     ExclusionRemovedNothing,
+    /// CW007: an eventName the trail only holds in another spelling.
     EventNameVariant,
+    /// CW008: regex braces that are literal characters.
     LiteralRegexBrace,
 }
 
 impl LintId {
+    /// Every check, in code order.
     pub const ALL: [LintId; 8] = [
         LintId::UnguardedNotEqual,
         LintId::MidValueWildcard,
@@ -60,6 +69,34 @@ impl LintId {
             LintId::ExclusionRemovedNothing => "CW006",
             LintId::EventNameVariant => "CW007",
             LintId::LiteralRegexBrace => "CW008",
+        }
+    }
+
+    /// What the lint finds, in one line.
+    pub const fn summary(self) -> &'static str {
+        match self {
+            LintId::UnguardedNotEqual => "`!=` on a field CloudTrail does not always carry, with no `NOT EXISTS` guard",
+            LintId::MidValueWildcard => "`*` in the middle of a value, which CloudWatch takes literally",
+            LintId::NearLengthLimit => "effective pattern above 90% of CloudWatch's 1024-character limit",
+            LintId::UnscopedEventName => "`eventName` that other AWS services also emit, with no `eventSource` scope",
+            LintId::UserNameOnAssumedRoles => "`excludeUserNames` on a detector that matches assumed roles",
+            LintId::ExclusionRemovedNothing => "an exclusion clause that removed nothing over a recorded trail",
+            LintId::EventNameVariant => "an `eventName` that never occurs in a recorded trail while a near variant does",
+            LintId::LiteralRegexBrace => "a regex `{...}` that CloudWatch reads literally although it looks like a grouping or repetition",
+        }
+    }
+
+    /// Why it matters and what to do, in a few sentences.
+    pub const fn help(self) -> &'static str {
+        match self {
+            LintId::UnguardedNotEqual => "An event without the field never matches `$.f != \"x\"`, so the detector misses it. Guard the test: `(($.f NOT EXISTS) || ($.f != \"x\"))`. Fields every CloudTrail record carries need no guard.",
+            LintId::MidValueWildcard => "CloudWatch only treats a trailing `*` as a wildcard; one in the middle of a value is a literal character, so the condition may never hold. Spell the middle part out and keep only a trailing `*`.",
+            LintId::NearLengthLimit => "PutMetricFilter rejects a pattern over 1024 characters, so the next exclusion may fail the deployment. Replace several values with one that ends in a trailing `*`.",
+            LintId::UnscopedEventName => "The same eventName comes from other services (CreatePolicy is IAM's, Organizations' and IoT's), so the detector fires on all of them. AND a `$.eventSource = \"...\"` test for the service meant.",
+            LintId::UserNameOnAssumedRoles => "AssumedRole events (CI roles, SSO) carry no `userIdentity.userName`, so a role's name in `excludeUserNames` excludes nothing. Use `excludeUserArnGlobs: [\"arn:aws:sts::<account-id>:assumed-role/<role-name>/*\"]`.",
+            LintId::ExclusionRemovedNothing => "None of the events the detector's base pattern matched in the trail was removed by this exclusion, so it is likely misspelled or of the wrong kind. Compare its values with the field's values in the matching events, or drop it.",
+            LintId::EventNameVariant => "The eventName literal never occurs in the trail while another case, a dated API version or a close spelling does, so the condition misses those events. Use the exact spelling, or a trailing `*` for versions.",
+            LintId::LiteralRegexBrace => "CloudWatch's regex reads `{` as a literal unless it starts an `{n}`, `{n,}` or `{n,m}` repetition (filter-patterns.md A29), so the pattern only matches text that contains the braces. Write what was meant (the fix shows it), or `\\{` if a brace is really wanted.",
         }
     }
 
@@ -87,12 +124,34 @@ impl fmt::Display for LintId {
 /// One warning.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
+    /// Which check.
     pub id: LintId,
     /// The detector key, or `None` for a bare `--pattern`.
     pub detector: Option<String>,
+    /// What is wrong.
     pub message: String,
     /// A one-line fix.
     pub fix: String,
+    /// The exclusion list the finding is about (CW005, CW006), so it can point at that list.
+    pub exclusion: Option<ExclusionKind>,
+}
+
+impl Finding {
+    /// Where in the detector's config file the finding lives (1-based line and column): the
+    /// exclusion list it is about, else the override that lengthened the pattern (CW003), else
+    /// a custom detector's `pattern:`, else the selector or custom entry that enables the
+    /// detector. `None` for a detector without a config file.
+    pub fn position(&self, origin: &Origin) -> Option<(u64, u64)> {
+        let exclusion = self.exclusion.and_then(|k| origin.exclusion(k));
+        // CW003 on a pattern the override's exclusions lengthened is about the override.
+        let about_override = self.exclusion.is_some()
+            || (self.id == LintId::NearLengthLimit && !origin.exclusions.is_empty());
+        exclusion
+            .or(origin.overrides.filter(|_| about_override))
+            .or(origin.pattern)
+            .or(origin.enabled)
+            .or(origin.overrides)
+    }
 }
 
 /// Fields every CloudTrail management or data event carries (CloudTrail record contents;
@@ -154,6 +213,7 @@ pub fn lint_detector(d: &Detector) -> Result<Vec<Finding>, ParseError> {
                     user_names.join(", ")
                 ),
                 fix: "for a role, use excludeUserArnGlobs: [\"arn:aws:sts::<account-id>:assumed-role/<role-name>/*\"] (only a trailing *)".to_owned(),
+                exclusion: Some(ExclusionKind::UserNames),
             });
         }
     }
@@ -166,6 +226,7 @@ fn lint_ast(detector: Option<&str>, pattern: &str, ast: &Ast) -> Vec<Finding> {
         detector: detector.map(str::to_owned),
         message,
         fix,
+        exclusion: None,
     };
     let mut out = Vec::new();
     if let Ast::Json(json) = ast {
@@ -278,7 +339,9 @@ struct Scope {
 /// requires of the same event (`None`: not pinned to exact values).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct EventNameLiteral {
+    /// The eventName compared with `=`.
     pub name: String,
+    /// The eventSources an enclosing `&&` pins it to, when known exactly.
     pub sources: Option<BTreeSet<String>>,
 }
 

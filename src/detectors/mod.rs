@@ -1,6 +1,6 @@
 //! The detector catalog, its YAML configuration and the exclusion compiler.
 //!
-//! - [`catalog`]: the 23 detectors of simple-container's `aws-cloudtrail-security-alerts`
+//! - [`catalog`](mod@catalog): the 23 detectors of simple-container's `aws-cloudtrail-security-alerts`
 //!   (profile `upstream`) and the 14 Security Hub CloudWatch.1-14 patterns (`securityhub`).
 //! - [`load`]: reads a config (a top-level `alerts:` document or a simple-container
 //!   server.yaml) and returns the enabled detectors, strict where upstream is silent.
@@ -38,6 +38,7 @@ pub enum Profile {
 }
 
 impl Profile {
+    /// The profile's name on the command line (`upstream`, `securityhub`).
     pub const fn name(self) -> &'static str {
         match self {
             Profile::Upstream => "upstream",
@@ -46,15 +47,29 @@ impl Profile {
     }
 }
 
+/// A `--profile` name that is not one of [`Profile`]'s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownProfile(pub String);
+
+impl fmt::Display for UnknownProfile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown profile `{}` (known: upstream, securityhub)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownProfile {}
+
 impl FromStr for Profile {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownProfile;
+    fn from_str(s: &str) -> Result<Self, UnknownProfile> {
         match s {
             "upstream" => Ok(Profile::Upstream),
             "securityhub" => Ok(Profile::SecurityHub),
-            _ => Err(format!(
-                "unknown profile `{s}` (known: upstream, securityhub)"
-            )),
+            _ => Err(UnknownProfile(s.to_owned())),
         }
     }
 }
@@ -64,8 +79,11 @@ impl FromStr for Profile {
 pub struct Detector {
     /// Selector key (`iamPolicyChanges`) or the name of a custom detector.
     pub key: String,
+    /// CloudWatch metric name.
     pub metric_name: String,
+    /// What the detector watches for.
     pub description: String,
+    /// Security Hub control (`CloudWatch.4`), for the CIS detectors.
     pub cis_control: Option<String>,
     /// The pattern before exclusions (the catalog's, or the custom one).
     pub base_pattern: String,
@@ -77,6 +95,33 @@ pub struct Detector {
     pub exclusions: Vec<ExclusionClause>,
     /// Defined by the user under `alerts.custom`, not built in.
     pub custom: bool,
+    /// Where the config file enables and changes it, for findings that point at a line.
+    pub origin: Origin,
+}
+
+/// Where a detector is written in its config file, as 1-based (line, column) pairs, so a
+/// finding can point at the line to change. Empty for a detector of the default profile (no
+/// config file).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The selector that enables it (`iamPolicyChanges: true`), or the custom entry.
+    pub enabled: Option<(u64, u64)>,
+    /// A custom detector's `pattern:` value.
+    pub pattern: Option<(u64, u64)>,
+    /// Its `alerts.overrides.<key>` entry.
+    pub overrides: Option<(u64, u64)>,
+    /// Each exclusion list key under the override (`excludeUserNames:`).
+    pub exclusions: Vec<(ExclusionKind, (u64, u64))>,
+}
+
+impl Origin {
+    /// Where the exclusion list of `kind` is written, if it is.
+    pub fn exclusion(&self, kind: ExclusionKind) -> Option<(u64, u64)> {
+        self.exclusions
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, pos)| *pos)
+    }
 }
 
 impl Detector {
@@ -89,8 +134,11 @@ impl Detector {
 /// An error or warning about a config, with where it is (1-based line and column).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// The config file, as displayed.
     pub file: String,
+    /// 1-based (line, column), when known.
     pub position: Option<(u64, u64)>,
+    /// What is wrong.
     pub message: String,
     /// A one-line suggestion.
     pub help: Option<String>,
@@ -113,6 +161,7 @@ impl fmt::Display for Diagnostic {
 /// Why a config was rejected: every problem found, in file order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {
+    /// Every problem, in file order.
     pub errors: Vec<Diagnostic>,
 }
 
@@ -133,7 +182,9 @@ impl std::error::Error for ConfigError {}
 /// The enabled detectors (sorted by key) and the warnings met on the way.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Loaded {
+    /// The enabled detectors, sorted by key.
     pub detectors: Vec<Detector>,
+    /// Warnings (unknown keys, ...).
     pub warnings: Vec<Diagnostic>,
 }
 

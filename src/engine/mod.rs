@@ -186,6 +186,7 @@ impl<K> Engine<K> {
             Err(e) => {
                 stats.not_json += 1;
                 return Err(RecordError {
+                    kind: RecordErrorKind::of(&e),
                     line: e.line(),
                     column: e.column(),
                     message: e.to_string(),
@@ -357,9 +358,41 @@ impl fmt::Debug for MatchSet {
     }
 }
 
-/// A record that some JSON pattern needed but that is not JSON.
+/// How deep a record may nest (objects and arrays inside each other, the record's own object
+/// counting as one) for JSON patterns to read it: serde_json's recursion limit (a budget of 128
+/// that the 128th container exhausts), which bounds the stack. A deeper record may be valid
+/// JSON, but no JSON pattern is evaluated on it: it is reported ([`RecordErrorKind::TooDeep`]),
+/// never taken for a non-match.
+pub const MAX_JSON_DEPTH: usize = 127;
+
+/// Why JSON patterns could not read a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordErrorKind {
+    /// The text is not JSON (a plain log line, a syntax error, a number out of range, a lone
+    /// surrogate): JSON patterns do not match it (spec A12).
+    NotJson,
+    /// The record nests deeper than [`MAX_JSON_DEPTH`]: it may be valid JSON, but it was not
+    /// evaluated, so whether JSON patterns match it is unknown.
+    TooDeep,
+}
+
+impl RecordErrorKind {
+    /// Classifies a parse error of a record. serde_json reports its recursion limit as a
+    /// syntax error; its message is the only thing that tells it apart (pinned by a test).
+    fn of(e: &serde_json::Error) -> Self {
+        if e.is_syntax() && e.to_string().starts_with("recursion limit exceeded") {
+            RecordErrorKind::TooDeep
+        } else {
+            RecordErrorKind::NotJson
+        }
+    }
+}
+
+/// A record that some JSON pattern needed but could not read: not JSON, or nested too deep.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordError {
+    /// Not JSON, or too deep to evaluate.
+    pub kind: RecordErrorKind,
     /// 1-based line of the JSON error within the record.
     pub line: usize,
     /// 1-based column of the JSON error.
@@ -373,7 +406,21 @@ pub struct RecordError {
 
 impl fmt::Display for RecordError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "record is not JSON: {}", self.message)
+        write!(f, "record {}", self.what())
+    }
+}
+
+impl RecordError {
+    /// What is wrong with the record, for a message that names it in its own way
+    /// (`record[3] is not JSON: ...`): [`Display`](fmt::Display) without the leading "record".
+    pub fn what(&self) -> String {
+        match self.kind {
+            RecordErrorKind::NotJson => format!("is not JSON: {}", self.message),
+            RecordErrorKind::TooDeep => format!(
+                "is nested deeper than {MAX_JSON_DEPTH} levels (at line {} column {}), so JSON patterns were not evaluated on it",
+                self.line, self.column
+            ),
+        }
     }
 }
 

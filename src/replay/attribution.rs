@@ -30,7 +30,9 @@ pub fn clip(s: &str) -> Cow<'_, str> {
 /// The actor of a record and its identity type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Actor {
+    /// An ARN, a user name or a service, as attribution reads the actor.
     pub name: String,
+    /// `userIdentity.type`.
     pub identity_type: String,
 }
 
@@ -85,6 +87,7 @@ pub struct Interner<K> {
 }
 
 impl<K: Clone + Eq + Hash> Interner<K> {
+    /// Tracks at most `cap` distinct values.
     pub fn new(cap: usize) -> Self {
         Interner {
             keys: Vec::new(),
@@ -116,10 +119,12 @@ impl<K: Clone + Eq + Hash> Interner<K> {
         self.keys.get(id as usize)
     }
 
+    /// Distinct values tracked.
     pub fn len(&self) -> usize {
         self.keys.len()
     }
 
+    /// Whether no value is tracked.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }

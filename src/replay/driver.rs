@@ -9,12 +9,13 @@
 use rayon::prelude::*;
 use serde_json::Value;
 
-use super::core::{Accumulator, DetectorSpec, ReplayConfig, Verdicts};
-use super::labels::Labels;
+use super::core::{Accumulator, DetectorSpec, ReplayConfig, SetupError, Verdicts};
 use super::report::Report;
+use crate::detectors::exclusions::removed_by;
 use crate::detectors::Detector;
 use crate::engine::{Engine, MatchSet, Scratch};
 use crate::eval::Pattern;
+use crate::trail::labels::Labels;
 use crate::trail::reader::{read_input, record_event_time, Input, Item, ReadOptions};
 use crate::trail::time::TimeWindow;
 
@@ -24,8 +25,11 @@ const CHUNK_INPUTS: usize = 256;
 /// What the replay compares and over which window.
 #[derive(Debug, Default)]
 pub struct Setup {
+    /// The detectors replayed.
     pub current: Vec<Detector>,
+    /// The baseline detectors (`--baseline`).
     pub baseline: Option<Vec<Detector>>,
+    /// Ground truth (`--labels`).
     pub labels: Option<Labels>,
     /// `--since`/`--until`, both ends inclusive.
     pub window: TimeWindow,
@@ -51,16 +55,21 @@ pub struct FileDone {
     pub disk_bytes: u64,
     /// Bytes after decompression.
     pub bytes: u64,
+    /// Records read.
     pub records: u64,
 }
 
-fn compile(what: &str, key: &str, text: &str) -> Result<Pattern, String> {
-    Pattern::parse(text).map_err(|e| format!("{what} of detector {key} is invalid: {e}"))
+fn compile(what: &'static str, key: &str, text: &str) -> Result<Pattern, SetupError> {
+    Pattern::parse(text).map_err(|error| SetupError::Pattern {
+        what,
+        key: key.to_owned(),
+        error,
+    })
 }
 
 impl Replay {
     /// Compiles every pattern of the setup.
-    pub fn new(setup: Setup) -> Result<Replay, String> {
+    pub fn new(setup: Setup) -> Result<Replay, SetupError> {
         let mut patterns: Vec<(usize, Pattern)> = Vec::new();
         let mut add = |p: Pattern| {
             let i = patterns.len();
@@ -79,7 +88,7 @@ impl Replay {
             let clauses = d
                 .exclusions
                 .iter()
-                .map(|c| compile("an exclusion clause", &d.key, &format!("{{ {} }}", c.text)))
+                .map(|c| compile("an exclusion clause", &d.key, &c.pattern_text()))
                 .collect::<Result<Vec<_>, _>>()?;
             exclusions.push(Some((base, clauses)));
         }
@@ -157,10 +166,11 @@ impl Replay {
         let stats = read_input(input, opts, &mut |item| match item {
             Item::Record { text, position } => match self.engine.eval_record_in(scratch, text) {
                 Ok(matches) => self.observe(acc, text, &matches),
-                Err(e) => acc.add_error(
+                // Read but not evaluated: counted as an event and listed as an error.
+                Err(e) => acc.add_unreadable_record(
                     &path,
                     position.line,
-                    &format!("record{position} is not JSON: {}", e.message),
+                    &format!("record{position} {}", e.what()),
                 ),
             },
             Item::Oversize { .. } => acc.add_oversize(),
@@ -203,11 +213,9 @@ impl Replay {
                 .iter()
                 .zip(&current)
                 .map(|(ex, &hit)| match ex {
-                    Some((base, clauses)) if !hit && matches.contains(*base) => clauses
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, clause)| !clause.matches_json(&record))
-                        .fold(0u64, |mask, (j, _)| mask | (1u64 << j)),
+                    Some((base, clauses)) if !hit && matches.contains(*base) => {
+                        removed_by(clauses.iter().map(|c| c.matches_json(&record)))
+                    }
                     _ => 0,
                 })
                 .collect()

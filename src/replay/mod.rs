@@ -8,13 +8,13 @@
 pub mod attribution;
 pub mod core;
 pub mod driver;
-pub mod labels;
 pub mod render;
 pub mod report;
 pub mod time;
 
-pub use self::core::{event_time, Accumulator, DetectorSpec, Observed, ReplayConfig, Verdicts};
+pub use self::core::{Accumulator, DetectorSpec, Observed, ReplayConfig, SetupError, Verdicts};
 pub use self::driver::{FileDone, Replay, Setup};
-pub use self::labels::{Label, Labels};
 pub use self::render::Format;
 pub use self::report::Report;
+pub use crate::trail::labels::{Label, LabelError, Labels};
+pub use crate::trail::reader::event_time;

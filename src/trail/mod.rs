@@ -1,6 +1,7 @@
 //! CloudTrail input: reading recorded trails in their many shapes ([`reader`]), UTC time
 //! handling ([`time`]) and generating realistic synthetic trails ([`synth`]).
 
+pub mod labels;
 pub mod reader;
 pub mod synth;
 pub mod time;

@@ -267,3 +267,58 @@ fn custom_detector_with_an_uncompilable_regex_is_rejected_when_loaded() {
     assert!(out.stdout.is_empty());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Issue 10 (structure): `detectors --format json` and `replay --format json` name the same
+/// alarm settings alike (camelCase, the config's keys; docs/configuration.md) and give them the
+/// same values.
+#[test]
+fn alarm_settings_have_the_same_names_and_values_in_detectors_and_replay() {
+    let dir = TempDir::new("alarm-names");
+    let config = dir.write(
+        "c.yaml",
+        "alerts:\n  custom:\n    - name: bigDeletes\n      pattern: '{ $.eventName = \"DeleteBucket\" }'\n      threshold: 2\n      period: 600\n      evaluationPeriods: 3\n      datapointsToAlarm: 2\n      treatMissingData: breaching\n",
+    );
+    let config = config.to_str().unwrap();
+    let detectors = json_of(&["detectors", "--format", "json", "--config", config]);
+    let listed = &by_key(&detectors)["bigDeletes"];
+    let trail = dir.write(
+        "trail.jsonl",
+        "{\"eventTime\":\"2024-01-01T00:00:00Z\",\"eventName\":\"X\"}\n",
+    );
+    let out = cwfilter(&[
+        "replay",
+        "--format",
+        "json",
+        "--config",
+        config,
+        trail.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let alarm = &report["detectors"][0]["alarm"];
+    let settings = [
+        "threshold",
+        "period",
+        "evaluationPeriods",
+        "datapointsToAlarm",
+        "treatMissingData",
+    ];
+    for name in settings {
+        assert!(
+            !alarm[name].is_null(),
+            "replay's alarm lacks {name}: {alarm}"
+        );
+        assert_eq!(alarm[name], listed[name], "{name}");
+    }
+    assert_eq!(alarm["treatMissingData"], "breaching");
+    assert_eq!(alarm["evaluationPeriods"], 3);
+    // No snake_case spelling in either.
+    for text in [listed.to_string(), alarm.to_string()] {
+        assert!(!text.contains("evaluation_periods") && !text.contains("treat_missing_data"));
+    }
+}

@@ -460,3 +460,57 @@ fn cli_unreadable_trail_is_an_error() {
         .contains("no/such/trail.json"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 10 bug 5: which clause removed a record was computed twice (the replay driver and
+/// lint CW006), with the clause's pattern text spelled twice. Both now use
+/// `exclusions::removed_by` and `ExclusionClause::pattern_text`; their counts agree.
+#[test]
+fn replay_and_lint_attribute_removals_alike() {
+    use cwfilter::replay::{Replay, Setup};
+    use cwfilter::trail::{Input, ReadOptions};
+
+    let dets = kms_with(&format!(
+        "      excludeUserArnGlobs: ['arn:aws:sts::{ACCOUNT}:assumed-role/ci-deployer/*']\n      excludePrincipalIds: ['AROAEXAMPLEci-deployer:s1', 'AROAEXAMPLEops:s1']\n"
+    ));
+    // Removed by both clauses, by the principal ID only, by neither.
+    let records = [
+        kms_deletion("ci-deployer"),
+        kms_deletion("ops"),
+        kms_deletion("intruder"),
+        kms_deletion("intruder"),
+    ];
+    let lint = run_lint(&TrailLint::for_detectors(&dets).unwrap(), &records);
+    let from_lint: Vec<(String, u64)> = lint
+        .exclusions
+        .iter()
+        .map(|u| (u.text.clone(), u.removed))
+        .collect();
+
+    let dir = crate::support::TempDir::new("attribution");
+    let text: String = records.iter().map(|r| format!("{r}\n")).collect();
+    let file = dir.write("trail.jsonl", text);
+    let replay = Replay::new(Setup {
+        current: dets.clone(),
+        ..Setup::default()
+    })
+    .unwrap();
+    let report = replay.run(&[Input::File(file)], &ReadOptions::default(), &|_| {});
+    let kms = report
+        .detectors
+        .iter()
+        .find(|d| d.key == "kmsKeyDeletion")
+        .unwrap();
+    let from_replay: Vec<(String, u64)> = kms
+        .exclusions
+        .iter()
+        .map(|e| (e.clause.clone(), e.removed))
+        .collect();
+
+    assert_eq!(from_lint.len(), 2);
+    assert_eq!(from_lint, from_replay);
+    let removed: Vec<u64> = from_lint.iter().map(|(_, n)| *n).collect();
+    // Clauses in upstream's kind order: principal IDs (2 removed), then ARN globs (1).
+    assert_eq!(removed, [2, 1], "{from_lint:?}");
+    assert_eq!(kms.removed_by_exclusions, 2);
+    assert_eq!(kms.matched, 2);
+}

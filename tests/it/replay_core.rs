@@ -3,7 +3,7 @@
 use cwfilter::alarm::{AlarmSpec, TreatMissingData};
 use cwfilter::replay::time::{parse_bound, Bound};
 use cwfilter::replay::{
-    Accumulator, DetectorSpec, Label, Labels, Observed, ReplayConfig, Report, Verdicts,
+    Accumulator, DetectorSpec, Label, Labels, Observed, ReplayConfig, Report, SetupError, Verdicts,
 };
 use serde_json::{json, Value};
 
@@ -615,13 +615,46 @@ fn merge_refuses_an_accumulator_of_another_config() {
 
 #[test]
 fn config_validation() {
+    // Typed errors (issue 10), each with the message the CLI prints.
     let cfg = ReplayConfig::new(vec![simple("a", 1.0), simple("a", 2.0)]);
-    assert!(cfg.validate().unwrap_err().contains("twice"));
+    let e = cfg.validate().unwrap_err();
+    assert_eq!(
+        e,
+        SetupError::ListedTwice {
+            baseline: false,
+            key: "a".into()
+        }
+    );
+    assert_eq!(e.to_string(), "detector a is listed twice");
     let mut d = simple("a", 1.0);
     d.exclusions = (0..65).map(|i| i.to_string()).collect();
-    assert!(ReplayConfig::new(vec![d]).validate().is_err());
+    assert!(matches!(
+        ReplayConfig::new(vec![d]).validate(),
+        Err(SetupError::TooManyClauses { clauses: 65, .. })
+    ));
     let bad_m = det("a", 1.0, 300, 2, 3, TreatMissingData::Ignore);
-    assert!(ReplayConfig::new(vec![bad_m]).validate().is_err());
+    assert!(matches!(
+        ReplayConfig::new(vec![bad_m]).validate(),
+        Err(SetupError::Alarm { .. })
+    ));
+    let mut reversed = ReplayConfig::new(vec![simple("a", 1.0)]);
+    reversed.window.since = Some(10);
+    reversed.window.until = Some(9);
+    assert_eq!(reversed.validate(), Err(SetupError::SinceAfterUntil));
+    assert_eq!(
+        "yaml"
+            .parse::<cwfilter::replay::Format>()
+            .unwrap_err()
+            .to_string(),
+        "unknown format \"yaml\" (expected table, json, csv, markdown or html)"
+    );
+    assert_eq!(
+        "cis"
+            .parse::<cwfilter::detectors::Profile>()
+            .unwrap_err()
+            .to_string(),
+        "unknown profile `cis` (known: upstream, securityhub)"
+    );
 }
 
 /// Four weeks (2024-04-01 .. 2024-04-28) of a planted trail, replayed newest first in uneven

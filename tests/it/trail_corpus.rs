@@ -32,7 +32,10 @@ fn bundled_trail_reads_without_errors_and_labels_resolve() {
     let mut sorted = listed.clone();
     sorted.sort();
     on_disk.sort();
-    assert_eq!(on_disk, sorted, "corpus/trail and corpus/trail-manifest.tsv differ");
+    assert_eq!(
+        on_disk, sorted,
+        "corpus/trail and corpus/trail-manifest.tsv differ"
+    );
     let mut ids: BTreeMap<String, usize> = BTreeMap::new();
     let (mut records, mut problems) = (0, Vec::new());
     for input in &found.inputs {

@@ -11,7 +11,9 @@ use self::values::did_you_mean;
 use self::walk::read_alerts;
 use super::catalog::{self, CatalogEntry};
 use super::exclusions::{apply_clauses, build_clauses, ExclusionLists};
-use super::{ConfigError, Detector, Diagnostic, Loaded, Profile, MAX_PATTERN_LEN};
+use super::{
+    ConfigError, Detector, Diagnostic, ExclusionKind, Loaded, Origin, Profile, MAX_PATTERN_LEN,
+};
 use crate::alarm::{AlarmSpec, TreatMissingData};
 
 mod values;
@@ -46,6 +48,8 @@ struct Override {
     evaluation_periods: Option<(u32, Pos)>,
     lists: ExclusionLists,
     has_lists: bool,
+    /// Where each exclusion list key is written.
+    list_pos: Vec<(ExclusionKind, (u64, u64))>,
 }
 
 /// One `alerts.custom[]` entry.
@@ -255,7 +259,8 @@ fn assemble(alerts: Option<&Alerts>, profile: Profile, cx: &mut Ctx) -> Vec<Dete
             continue;
         };
         let ov = alerts.overrides.get(key);
-        let d = from_entry(entry, ov);
+        let mut d = from_entry(entry, ov);
+        d.origin = origin(pos, None, ov);
         if profile == Profile::SecurityHub && d.pattern != d.base_pattern {
             cx.warn(
                 ov.and_then(|o| o.pos),
@@ -289,7 +294,8 @@ fn assemble(alerts: Option<&Alerts>, profile: Profile, cx: &mut Ctx) -> Vec<Dete
             );
             continue;
         }
-        let d = from_custom(c, alerts.overrides.get(&c.name));
+        let mut d = from_custom(c, alerts.overrides.get(&c.name));
+        d.origin = origin(c.pos, c.pattern_pos, alerts.overrides.get(&c.name));
         if let Some(other) = metric_names.insert(d.metric_name.clone(), d.key.clone()) {
             cx.error(
                 c.pos,
@@ -325,6 +331,16 @@ fn assemble(alerts: Option<&Alerts>, profile: Profile, cx: &mut Ctx) -> Vec<Dete
     }
     out.sort_by(|a, b| a.key.cmp(&b.key));
     out
+}
+
+/// Where a detector is written: its selector or custom entry, a custom pattern, its override.
+fn origin(enabled: Pos, pattern: Pos, ov: Option<&Override>) -> Origin {
+    Origin {
+        enabled,
+        pattern,
+        overrides: ov.and_then(|o| o.pos),
+        exclusions: ov.map(|o| o.list_pos.clone()).unwrap_or_default(),
+    }
 }
 
 /// Applies upstream's `applyOverride`: positive numbers replace defaults, exclusion lists
@@ -366,6 +382,7 @@ fn from_entry(e: &CatalogEntry, ov: Option<&Override>) -> Detector {
         },
         exclusions: Vec::new(),
         custom: false,
+        origin: Origin::default(),
     };
     if let Some(ov) = ov {
         apply_override(&mut d, ov);
@@ -393,6 +410,7 @@ fn from_custom(c: &Custom, ov: Option<&Override>) -> Detector {
         },
         exclusions: Vec::new(),
         custom: true,
+        origin: Origin::default(),
     };
     if let Some(ov) = ov {
         let explicit_m = c.datapoints_to_alarm.map(|p| p.0);

@@ -212,6 +212,9 @@ pub(super) fn walk_overrides(v: &SNode, alerts: &mut Alerts, cx: &mut Ctx) {
                 f => match ExclusionKind::from_config_key(f) {
                     Some(kind) => {
                         if let Some(values) = string_list(fv, &what, cx) {
+                            if let Some(pos) = position(fk) {
+                                ov.list_pos.push((kind, pos));
+                            }
                             ov.has_lists |= !values.is_empty();
                             ov.lists.set(kind, values);
                         }

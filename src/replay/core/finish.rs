@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{keep_first_errors, Accumulator, DetState, DetectorSpec, IncidentObs, ReplayConfig};
 use crate::alarm::{evaluate, AlarmRun, AlarmSpec, Datapoints, PeriodValues};
-use crate::replay::labels::Label;
 use crate::replay::report::{
     BaselineOnly, BaselineReport, DetectorReport, ExclusionReport, Incident, Inputs, LabelSummary,
     Report, Summary, UnusedExclusion, WhatIf, Window, MAX_FIRE_TIMES,
 };
+use crate::trail::labels::Label;
 use crate::trail::time::{format_day, format_event_time as format_timestamp};
 
 /// True and false fires and their rate; all `None` without labels.

@@ -10,101 +10,24 @@
 //! events: per detector, a count per period plus capped attribution tables.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use serde_json::Value;
 
 use self::attr::{Attr, Ids};
 use super::attribution::{self, Actor};
-use super::labels::{Label, Labels};
 use super::report::{InputError, MAX_ERRORS};
-use crate::alarm::AlarmSpec;
-use crate::trail::time::{parse_event_time as parse_timestamp, TimeWindow};
+use crate::trail::labels::Label;
+use crate::trail::reader::event_time;
 
 mod attr;
+mod config;
 mod finish;
 
-/// Distinct principals / eventNames / source IPs tracked per detector by default.
-pub const DEFAULT_KEY_CAP: usize = 10_000;
-/// Distinct values tracked per detector per period (for attribution by fires).
-pub const DEFAULT_BUCKET_KEY_CAP: usize = 256;
-/// Exclusion clauses per detector the `excluded_by` bitmask can describe.
-pub const MAX_EXCLUSIONS: usize = 64;
-
-/// What the core needs to know of a detector.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DetectorSpec {
-    pub key: String,
-    pub alarm: AlarmSpec,
-    /// Ids of the exclusion clauses, in the order of the bits of [`Verdicts::excluded_by`].
-    pub exclusions: Vec<String>,
-}
-
-/// Replay settings.
-#[derive(Clone, Debug)]
-pub struct ReplayConfig {
-    /// The enabled detectors (any order; the report sorts them by key).
-    pub detectors: Vec<DetectorSpec>,
-    /// The baseline detector set for the what-if diff.
-    pub baseline: Option<Vec<DetectorSpec>>,
-    pub labels: Option<Labels>,
-    /// `--since`/`--until`, both ends inclusive.
-    pub window: TimeWindow,
-    /// Entries in each top list.
-    pub top_n: usize,
-    pub key_cap: usize,
-    pub bucket_key_cap: usize,
-}
-
-impl ReplayConfig {
-    pub fn new(detectors: Vec<DetectorSpec>) -> Self {
-        ReplayConfig {
-            detectors,
-            baseline: None,
-            labels: None,
-            window: TimeWindow::default(),
-            top_n: 10,
-            key_cap: DEFAULT_KEY_CAP,
-            bucket_key_cap: DEFAULT_BUCKET_KEY_CAP,
-        }
-    }
-
-    /// Rejects alarms CloudWatch would reject, duplicate keys and too many clauses.
-    pub fn validate(&self) -> Result<(), String> {
-        let sets = std::iter::once(("", &self.detectors))
-            .chain(self.baseline.iter().map(|b| ("baseline ", b)));
-        for (what, set) in sets {
-            let mut seen = BTreeSet::new();
-            for d in set {
-                if !seen.insert(d.key.as_str()) {
-                    return Err(format!("{what}detector {} is listed twice", d.key));
-                }
-                d.alarm
-                    .validate()
-                    .map_err(|e| format!("{what}detector {}: {e}", d.key))?;
-                if d.exclusions.len() > MAX_EXCLUSIONS {
-                    return Err(format!(
-                        "{what}detector {}: {} exclusion clauses (at most {MAX_EXCLUSIONS})",
-                        d.key,
-                        d.exclusions.len()
-                    ));
-                }
-            }
-        }
-        if let (Some(s), Some(u)) = (self.window.since, self.window.until) {
-            if s > u {
-                return Err("--since is after --until".into());
-            }
-        }
-        Ok(())
-    }
-
-    /// Whether an event at `secs` is inside `--since`/`--until` ([`TimeWindow::contains`]).
-    pub fn contains(&self, secs: i64) -> bool {
-        self.window.contains(secs)
-    }
-}
+pub use self::config::{
+    DetectorSpec, ReplayConfig, SetupError, DEFAULT_BUCKET_KEY_CAP, DEFAULT_KEY_CAP, MAX_EXCLUSIONS,
+};
 
 /// The detectors' verdicts on one record.
 #[derive(Clone, Copy, Debug, Default)]
@@ -121,14 +44,12 @@ pub struct Verdicts<'a> {
 /// What [`Accumulator::observe`] did with a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Observed {
+    /// Counted in the window.
     Counted,
+    /// Outside `--since`/`--until`.
     OutsideWindow,
+    /// Without a valid `eventTime`.
     NoEventTime,
-}
-
-/// The record's `eventTime` in seconds since the epoch.
-pub fn event_time(record: &Value) -> Option<i64> {
-    record.get("eventTime")?.as_str().and_then(parse_timestamp)
 }
 
 #[derive(Clone, Debug)]
@@ -211,6 +132,7 @@ pub struct Accumulator {
 }
 
 impl Accumulator {
+    /// An empty accumulator for `cfg`.
     pub fn new(cfg: &ReplayConfig) -> Self {
         Accumulator {
             files: 0,
@@ -249,6 +171,13 @@ impl Accumulator {
     pub fn add_oversize(&mut self) {
         self.events += 1;
         self.oversize += 1;
+    }
+
+    /// Counts a record that was read but that the detectors could not be evaluated on (nested
+    /// deeper than [`crate::engine::MAX_JSON_DEPTH`], say): an event, and an input error.
+    pub fn add_unreadable_record(&mut self, path: &str, line: Option<u64>, message: &str) {
+        self.events += 1;
+        self.add_error(path, line, message);
     }
 
     /// Records an unreadable file or a line that is not a record.

@@ -47,6 +47,7 @@ fn num<T: ToString>(n: Option<T>) -> String {
     n.map_or_else(String::new, |n| n.to_string())
 }
 
+/// Renders the report as CSV: one row per detector.
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
     o.push_str(&HEADER.join(","));

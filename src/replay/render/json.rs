@@ -3,6 +3,7 @@
 
 use crate::replay::report::Report;
 
+/// Renders the report as the JSON contract (docs/replay.md), pretty-printed.
 pub fn render(report: &Report) -> String {
     // Serializing plain structs with string keys cannot fail.
     let mut out = serde_json::to_string_pretty(report)

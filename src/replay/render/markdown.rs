@@ -57,6 +57,7 @@ fn incident_line(o: &mut String, m: &Incident) {
     o.push('\n');
 }
 
+/// Renders the report as Markdown.
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
     let labelled = r.labels.is_some();

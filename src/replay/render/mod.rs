@@ -13,26 +13,45 @@ pub mod table;
 /// Report formats (`--format`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Format {
+    /// A table for the terminal.
     #[default]
     Table,
+    /// The JSON contract.
     Json,
+    /// CSV, one row per detector.
     Csv,
+    /// Markdown, for a pull request.
     Markdown,
+    /// A self-contained HTML page.
     Html,
 }
 
+/// A `--format` name that is not one of [`Format`]'s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownFormat(pub String);
+
+impl std::fmt::Display for UnknownFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "unknown format {:?} (expected table, json, csv, markdown or html)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownFormat {}
+
 impl std::str::FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownFormat;
+    fn from_str(s: &str) -> Result<Self, UnknownFormat> {
         match s {
             "table" => Ok(Format::Table),
             "json" => Ok(Format::Json),
             "csv" => Ok(Format::Csv),
             "markdown" | "md" => Ok(Format::Markdown),
             "html" => Ok(Format::Html),
-            _ => Err(format!(
-                "unknown format {s:?} (expected table, json, csv, markdown or html)"
-            )),
+            _ => Err(UnknownFormat(s.to_owned())),
         }
     }
 }

@@ -5,8 +5,8 @@ use serde_json::json;
 
 use crate::alarm::AlarmSpec;
 use crate::replay::core::{Accumulator, DetectorSpec, ReplayConfig, Verdicts};
-use crate::replay::labels::{Label, Labels};
 use crate::replay::report::Report;
+use crate::trail::labels::{Label, Labels};
 
 pub(crate) const SCRIPT: &str = "<script>alert('x')</script>";
 pub(crate) const FORMULA: &str = "=HYPERLINK(\"http://evil\",\"x\")";

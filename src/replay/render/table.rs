@@ -22,6 +22,7 @@ fn cell(s: &str) -> String {
     }
 }
 
+/// Renders the report as the terminal table.
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
     let labelled = r.labels.is_some();

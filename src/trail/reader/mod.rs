@@ -13,20 +13,20 @@
 //! consumer can prefilter bytes before parsing. Nothing here stops a run: unreadable or
 //! malformed input becomes an [`Item::Error`] and reading goes on with what follows.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use flate2::read::MultiGzDecoder;
-use serde::Deserialize;
 
 mod discover;
+mod event_time;
 mod lines;
 mod shapes;
 
 pub use self::discover::discover;
+pub use self::event_time::{event_time, record_event_time};
 use self::lines::Reader;
 
 /// CloudTrail does not deliver events larger than 256 KB to CloudWatch Logs.
@@ -62,10 +62,15 @@ impl Default for ReadOptions {
 /// bundled with the `cwfilter` binary), named `name` in reports and errors.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Input {
+    /// Standard input (`-`).
     Stdin,
+    /// A file.
     File(PathBuf),
+    /// Bytes compiled into the program (gzip or not, any shape a file may have).
     Bytes {
+        /// What reports and errors call it.
         name: String,
+        /// The content.
         bytes: &'static [u8],
     },
 }
@@ -126,9 +131,11 @@ impl fmt::Display for Position {
 pub struct TrailError {
     /// The input, as displayed (`<stdin>` for `-`).
     pub path: String,
+    /// Where in the input.
     pub position: Position,
     /// 1-based column (byte) on `position.line`, when known.
     pub column: Option<u64>,
+    /// What is wrong.
     pub message: String,
 }
 
@@ -155,14 +162,19 @@ impl std::error::Error for TrailError {}
 pub enum Item<'a> {
     /// One record: the JSON text of an object, at most `max_event_bytes` long.
     Record {
+        /// The record's raw JSON text.
         text: &'a str,
+        /// Where it is in its input.
         position: Position,
     },
     /// A record CloudWatch Logs would never receive (over 256 KB): count it, never match it.
     Oversize {
+        /// Its size (compact JSON).
         bytes: usize,
+        /// Where it is in its input.
         position: Position,
     },
+    /// A problem; reading goes on.
     Error(TrailError),
 }
 
@@ -171,8 +183,11 @@ pub enum Item<'a> {
 pub struct InputStats {
     /// Bytes after decompression.
     pub bytes: u64,
+    /// Records yielded.
     pub records: u64,
+    /// Oversize records.
     pub oversize: u64,
+    /// Errors.
     pub errors: u64,
 }
 
@@ -307,8 +322,21 @@ pub fn read_input_to_vec(input: &Input, opts: &ReadOptions) -> (Vec<OwnedItem>, 
 /// An owned [`Item`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OwnedItem {
-    Record { text: String, position: Position },
-    Oversize { bytes: usize, position: Position },
+    /// [`Item::Record`].
+    Record {
+        /// The record's raw JSON text.
+        text: String,
+        /// Where it is in its input.
+        position: Position,
+    },
+    /// [`Item::Oversize`].
+    Oversize {
+        /// Its size (compact JSON).
+        bytes: usize,
+        /// Where it is in its input.
+        position: Position,
+    },
+    /// [`Item::Error`].
     Error(TrailError),
 }
 
@@ -323,19 +351,4 @@ impl From<Item<'_>> for OwnedItem {
             Item::Error(e) => OwnedItem::Error(e),
         }
     }
-}
-
-#[derive(Deserialize)]
-struct TimeOnly<'a> {
-    #[serde(rename = "eventTime", borrow, default)]
-    event_time: Option<Cow<'a, str>>,
-}
-
-/// The `eventTime` of a record's raw text in epoch seconds, without building a document.
-///
-/// `None` when the record has no `eventTime` string or it is not a time
-/// [`parse_event_time`](super::time::parse_event_time) accepts.
-pub fn record_event_time(text: &str) -> Option<i64> {
-    let t: TimeOnly<'_> = serde_json::from_str(text).ok()?;
-    super::time::parse_event_time(&t.event_time?)
 }

@@ -23,9 +23,11 @@ const SLOTS_PER_DAY: i64 = DAY / SLOT_SECONDS;
 /// What to generate.
 #[derive(Clone, Debug)]
 pub struct SynthConfig {
+    /// Days of trail.
     pub days: u32,
     /// Noise events per day (planted incidents come on top).
     pub events_per_day: u64,
+    /// PRNG seed: the same seed writes the same trail.
     pub seed: u64,
     /// 12-digit AWS account ID.
     pub account: String,
@@ -33,6 +35,7 @@ pub struct SynthConfig {
     pub regions: Vec<String>,
     /// First day, in days since 1970-01-01 (UTC).
     pub start_day: i64,
+    /// Whether to plant the incidents.
     pub incidents: bool,
 }
 
@@ -54,21 +57,34 @@ impl Default for SynthConfig {
 /// The kinds of planted incident.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum IncidentKind {
+    /// A root console sign-in.
     RootConsoleLogin,
+    /// Stolen access keys used from elsewhere.
     CredentialAbuse,
+    /// GuardDuty detector deleted.
     GuardDutyDisabled,
+    /// CloudTrail logging stopped.
     CloudTrailStopped,
+    /// A Lambda function URL opened to everyone.
     PublicLambdaUrl,
+    /// A burst of failed console sign-ins.
     FailedConsoleLogins,
+    /// A KMS key scheduled for deletion.
     KmsKeyDeletion,
+    /// An IAM user with access keys and an admin policy created.
     IamBackdoor,
+    /// An S3 bucket policy made public.
     S3BucketMadePublic,
+    /// Security Hub disabled.
     SecurityHubDisabled,
+    /// The AWS Config recorder stopped.
     ConfigRecorderStopped,
+    /// Anonymous, denied API probes.
     AnonymousProbes,
 }
 
 impl IncidentKind {
+    /// Every kind, in plan order.
     pub const ALL: [IncidentKind; 12] = [
         IncidentKind::RootConsoleLogin,
         IncidentKind::CredentialAbuse,
@@ -106,6 +122,7 @@ impl IncidentKind {
 /// One planted incident: its kind and the slot it starts in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PlannedIncident {
+    /// What it is.
     pub kind: IncidentKind,
     /// Slot index from the first slot of the trail.
     pub slot: u64,
@@ -114,13 +131,19 @@ pub struct PlannedIncident {
 /// What was written.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SynthSummary {
+    /// S3 objects written.
     pub files: u64,
+    /// Events written.
     pub events: u64,
     /// Bytes of JSON before compression.
     pub uncompressed_bytes: u64,
+    /// Bytes written (gzip).
     pub compressed_bytes: u64,
+    /// Events labelled malicious.
     pub malicious: u64,
+    /// Events labelled benign.
     pub benign: u64,
+    /// The planted incidents.
     pub incidents: Vec<PlannedIncident>,
 }
 
@@ -131,31 +154,20 @@ pub struct SynthObject {
     pub key: String,
     /// `{"Records":[...]}`.
     pub json: Vec<u8>,
+    /// Events in it.
     pub events: u64,
 }
 
 /// The objects and labels of one slot.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SlotOutput {
+    /// The slot's S3 objects.
     pub objects: Vec<SynthObject>,
     /// `{"eventID": ..., "label": ...}` lines, in record order.
     pub labels: Vec<(String, Label)>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Label {
-    Malicious,
-    Benign,
-}
-
-impl Label {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Label::Malicious => "malicious",
-            Label::Benign => "benign",
-        }
-    }
-}
+pub use super::labels::Label;
 
 mod gen;
 mod rng;
@@ -342,11 +354,7 @@ pub fn write_trail(cfg: &SynthConfig, out: &Path) -> io::Result<SynthSummary> {
                 Label::Malicious => summary.malicious += 1,
                 Label::Benign => summary.benign += 1,
             }
-            writeln!(
-                labels,
-                "{{\"eventID\":\"{id}\",\"label\":\"{}\"}}",
-                label.as_str()
-            )?;
+            writeln!(labels, "{}", label.jsonl_line(&id))?;
         }
     }
     labels.flush()?;

@@ -1,5 +1,6 @@
-//! Ground truth for false-positive accounting: `--labels FILE`, JSON Lines
-//! `{"eventID": "...", "label": "malicious"|"benign"}`.
+//! Ground truth for a trail, as JSON Lines `{"eventID": "...", "label": "malicious"|"benign"}`:
+//! written by `cwfilter synth` ([`Label::jsonl_line`]) and read by `replay --labels`
+//! ([`Labels::from_jsonl`]). One [`Label`] type for both.
 
 use std::collections::HashMap;
 
@@ -7,14 +8,34 @@ use std::collections::HashMap;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Label {
+    /// An event an alert should fire on.
     Malicious,
+    /// An event an alert should not fire on.
     Benign,
+}
+
+impl Label {
+    /// `malicious` or `benign`, as in the label file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Label::Malicious => "malicious",
+            Label::Benign => "benign",
+        }
+    }
+
+    /// The label file's line for `event_id` (without the newline), which
+    /// [`Labels::from_jsonl`] reads back.
+    pub fn jsonl_line(self, event_id: &str) -> String {
+        serde_json::json!({"eventID": event_id, "label": self}).to_string()
+    }
 }
 
 /// A label file that cannot be used, with the 1-based line at fault.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LabelError {
+    /// 1-based line at fault.
     pub line: usize,
+    /// What is wrong.
     pub message: String,
 }
 
@@ -72,14 +93,17 @@ impl Labels {
         Ok(Labels { by_id })
     }
 
+    /// Labels `event_id` (replacing an earlier label).
     pub fn insert(&mut self, event_id: impl Into<String>, label: Label) {
         self.by_id.insert(event_id.into(), label);
     }
 
+    /// The label of `event_id`.
     pub fn get(&self, event_id: &str) -> Option<Label> {
         self.by_id.get(event_id).copied()
     }
 
+    /// Events with this label.
     pub fn count(&self, label: Label) -> usize {
         self.by_id.values().filter(|&&l| l == label).count()
     }
@@ -112,6 +136,22 @@ mod tests {
         assert_eq!(l.get("c"), None);
         assert_eq!(l.count(Label::Malicious), 1);
         assert_eq!(l.malicious_ids(), vec!["a"]);
+    }
+
+    /// Issue 10 bug 5: the synthetic trail's writer had a `Label` of its own and spelled the
+    /// line by hand; what it writes is what the reader reads.
+    #[test]
+    fn written_lines_read_back() {
+        let text = [
+            Label::Malicious.jsonl_line("a\"b"),
+            Label::Benign.jsonl_line("c"),
+        ]
+        .join("\n");
+        assert_eq!(text, "{\"eventID\":\"a\\\"b\",\"label\":\"malicious\"}\n{\"eventID\":\"c\",\"label\":\"benign\"}");
+        let l = Labels::from_jsonl(&text).unwrap();
+        assert_eq!(l.get("a\"b"), Some(Label::Malicious));
+        assert_eq!(l.get("c"), Some(Label::Benign));
+        assert_eq!(Label::Benign.as_str(), "benign");
     }
 
     #[test]

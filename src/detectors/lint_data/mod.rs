@@ -26,9 +26,7 @@
 //! A literal that never occurs without a variant is no finding: absence is not evidence.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::LazyLock;
 
-use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -36,9 +34,13 @@ use crate::engine::{Engine, RecordError, Scratch};
 use crate::eval::Pattern;
 use crate::syntax::ParseError;
 
-use super::exclusions::go_quote;
+use super::exclusions::removed_by;
 use super::lint::{event_name_literals, has_mid_star, EventNameLiteral, Finding, LintId};
 use super::{Detector, ExclusionClause, ExclusionKind};
+
+mod variants;
+
+use self::variants::variant_finding;
 
 /// The compiled trail checks for a set of detectors (or one bare pattern).
 #[derive(Debug)]
@@ -130,11 +132,15 @@ fn add_all(into: &mut [u64], from: &[u64]) {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExclusionUse {
+    /// The detector's key.
     pub detector: String,
+    /// The config list the clause came from.
     pub kind: ExclusionKind,
     /// The config key (`excludeUserArnGlobs`).
     pub config_key: &'static str,
+    /// The field tested, without `$.`.
     pub field: String,
+    /// The clause, as in the effective pattern.
     pub text: String,
     /// Records the detector's base pattern matched.
     pub base_matches: u64,
@@ -144,15 +150,19 @@ pub struct ExclusionUse {
     pub values: Vec<ValueUse>,
 }
 
+/// What one value of a several-value clause removed on its own.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ValueUse {
+    /// The value.
     pub value: String,
+    /// Records this value alone removed.
     pub removed: u64,
 }
 
 /// The outcome of the trail checks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrailReport {
+    /// Records read.
     pub records: u64,
     /// Every clause of every detector with exclusions, in detector then clause order.
     pub exclusions: Vec<ExclusionUse>,
@@ -198,18 +208,14 @@ impl TrailLint {
                     clause,
                     value: None,
                 };
-                clauses.push((slot, Pattern::parse(&format!("{{ {} }}", c.text))?));
+                clauses.push((slot, Pattern::parse(&c.pattern_text())?));
                 if c.values.len() > 1 {
-                    for (value, v) in c.values.iter().enumerate() {
-                        // Upstream's single-value clause shape for this value alone.
-                        let f = &c.field;
-                        let text =
-                            format!("{{ (($.{f} NOT EXISTS) || ($.{f} != {})) }}", go_quote(v));
+                    for value in 0..c.values.len() {
                         let slot = ClauseSlot {
                             value: Some(value),
                             ..slot
                         };
-                        clauses.push((slot, Pattern::parse(&text)?));
+                        clauses.push((slot, Pattern::parse(&c.value_pattern_text(value))?));
                     }
                 }
             }
@@ -297,13 +303,27 @@ impl TrailLint {
             acc.base_matches[d] += 1;
         }
         let held = self.clauses.eval_record_in(&mut acc.clause_scratch, raw)?;
-        for (i, slot) in self.clauses.keys().iter().enumerate() {
-            if !matched.contains(slot.detector) || held.contains(i) {
-                continue;
+        let slots = self.clauses.keys();
+        for d in matched.iter() {
+            // Whole clauses: the replay's attribution rule.
+            let whole = slots
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.detector == d && s.value.is_none())
+                .map(|(i, _)| held.contains(i));
+            let mask = removed_by(whole);
+            for (j, n) in acc.removed[d].iter_mut().enumerate() {
+                if mask & (1u64 << j) != 0 {
+                    *n += 1;
+                }
             }
-            match slot.value {
-                None => acc.removed[slot.detector][slot.clause] += 1,
-                Some(v) => acc.removed_by_value[slot.detector][slot.clause][v] += 1,
+        }
+        // Each value of a several-value clause on its own.
+        for (i, slot) in slots.iter().enumerate() {
+            if let Some(v) = slot.value {
+                if matched.contains(slot.detector) && !held.contains(i) {
+                    acc.removed_by_value[slot.detector][slot.clause][v] += 1;
+                }
             }
         }
         Ok(())
@@ -389,291 +409,6 @@ fn removed_nothing(key: &str, clause: &ExclusionClause, base_matches: u64) -> Fi
             clause.kind.config_key()
         ),
         fix,
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum VariantKind {
-    Case,
-    Version,
-    Spelling,
-}
-
-#[derive(Clone, Copy)]
-struct Variant<'a> {
-    kind: VariantKind,
-    count: u64,
-    name: &'a str,
-    sources: &'a BTreeMap<String, u64>,
-}
-
-fn variant_finding(
-    check: &LiteralCheck,
-    names: &HashMap<String, BTreeMap<String, u64>>,
-    spelled: &BTreeSet<&str>,
-) -> Option<Finding> {
-    let literal = &check.literal.name;
-    if names.contains_key(literal) {
-        return None;
-    }
-    let mut variants: Vec<Variant> = Vec::new();
-    for (name, sources) in names {
-        let Some(kind) = variant_kind(literal, name, check.spellings, spelled) else {
-            continue;
-        };
-        let count: u64 = match &check.literal.sources {
-            Some(pinned) => sources
-                .iter()
-                .filter(|(s, _)| pinned.contains(*s))
-                .map(|(_, n)| n)
-                .sum(),
-            None => sources.values().sum(),
-        };
-        if count > 0 {
-            variants.push(Variant {
-                kind,
-                count,
-                name,
-                sources,
-            });
-        }
-    }
-    // The closest kind first, then the most frequent, then by name (for a stable report).
-    variants.sort_by(|a, b| {
-        (a.kind, std::cmp::Reverse(a.count), a.name).cmp(&(
-            b.kind,
-            std::cmp::Reverse(b.count),
-            b.name,
-        ))
-    });
-    let Variant {
-        kind,
-        count,
-        name: best,
-        sources,
-    } = *variants.first()?;
-    let source_list = sources
-        .keys()
-        .filter(|s| !s.is_empty())
-        .filter(|s| {
-            check
-                .literal
-                .sources
-                .as_ref()
-                .is_none_or(|p| p.contains(*s))
-        })
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join(", ");
-    let from = if source_list.is_empty() {
-        String::new()
-    } else {
-        format!(" from {source_list}")
-    };
-    let events = if count == 1 { "event" } else { "events" };
-    let others = match variants.len() - 1 {
-        0 => String::new(),
-        n => format!(" (and {n} other variant{})", if n == 1 { "" } else { "s" }),
-    };
-    let fix = match kind {
-        VariantKind::Case => {
-            format!("write {best:?}: CloudWatch compares eventName case-sensitively")
-        }
-        VariantKind::Version => match version_split(literal) {
-            None => format!(
-                "match every version with a trailing wildcard: $.eventName = \"{literal}*\""
-            ),
-            Some((base, _)) => {
-                format!("match every version with a trailing wildcard: $.eventName = \"{base}*\"")
-            }
-        },
-        VariantKind::Spelling => format!("write {best:?} if that is the operation meant"),
-    };
-    Some(Finding {
-        id: LintId::EventNameVariant,
-        detector: check.detector.clone(),
-        message: format!(
-            "eventName {literal:?} never occurs in the trail, but {best:?} does ({count} {events}{from}){others}, so this condition misses them"
-        ),
-        fix,
-    })
-}
-
-fn variant_kind(
-    literal: &str,
-    name: &str,
-    spellings: bool,
-    spelled: &BTreeSet<&str>,
-) -> Option<VariantKind> {
-    if literal.eq_ignore_ascii_case(name) {
-        return Some(VariantKind::Case);
-    }
-    let unversioned = |s| version_split(s).map_or(s, |(base, _)| base);
-    if unversioned(literal) == unversioned(name) {
-        return Some(VariantKind::Version);
-    }
-    if spellings
-        && !spelled.contains(name)
-        && strsim::damerau_levenshtein(literal, name) <= 2
-        && !different_verbs(literal, name)
-    {
-        return Some(VariantKind::Spelling);
-    }
-    None
-}
-
-/// `CreateFunctionUrlConfig20211031` -> (`CreateFunctionUrlConfig`, `20211031`); also
-/// `...20150331v2` and CloudFront's `...2020_05_31`.
-fn version_split(name: &str) -> Option<(&str, &str)> {
-    static VERSIONED: LazyLock<Option<Regex>> =
-        LazyLock::new(|| Regex::new(r"^([A-Za-z]+?)(\d{4}_?\d{2}_?\d{2}(?:v\d+)?)$").ok());
-    let caps = VERSIONED.as_ref()?.captures(name)?;
-    Some((caps.get(1)?.as_str(), caps.get(2)?.as_str()))
-}
-
-/// Leading verbs of AWS operation names; two names that differ in them are different
-/// operations, however close the spelling (`Get`/`Put`, `Attach`/`Detach`, `Tag`/`Untag`).
-const VERBS: [&str; 46] = [
-    "Accept",
-    "Add",
-    "Allow",
-    "Associate",
-    "Attach",
-    "Authorize",
-    "Cancel",
-    "Copy",
-    "Create",
-    "Delete",
-    "Deregister",
-    "Describe",
-    "Detach",
-    "Disable",
-    "Disassociate",
-    "Enable",
-    "Export",
-    "Get",
-    "Grant",
-    "Import",
-    "Invoke",
-    "List",
-    "Lookup",
-    "Modify",
-    "Publish",
-    "Put",
-    "Receive",
-    "Register",
-    "Reject",
-    "Remove",
-    "Reset",
-    "Restore",
-    "Revoke",
-    "Run",
-    "Send",
-    "Set",
-    "Start",
-    "Stop",
-    "Subscribe",
-    "Tag",
-    "Unsubscribe",
-    "Untag",
-    "Update",
-    "Upload",
-    "Validate",
-    "Verify",
-];
-
-fn different_verbs(a: &str, b: &str) -> bool {
-    let (va, vb) = (leading_word(a), leading_word(b));
-    va != vb && VERBS.contains(&va) && VERBS.contains(&vb)
-}
-
-/// The first CamelCase word: up to the next upper-case letter.
-fn leading_word(s: &str) -> &str {
-    let end = s
-        .char_indices()
-        .skip(1)
-        .find(|(_, c)| c.is_ascii_uppercase())
-        .map_or(s.len(), |(i, _)| i);
-    &s[..end]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn versions_split_off() {
-        assert_eq!(
-            version_split("CreateFunctionUrlConfig20211031"),
-            Some(("CreateFunctionUrlConfig", "20211031"))
-        );
-        assert_eq!(
-            version_split("UpdateFunctionCode20150331v2"),
-            Some(("UpdateFunctionCode", "20150331v2"))
-        );
-        assert_eq!(
-            version_split("UpdateDistribution2017_03_25"),
-            Some(("UpdateDistribution", "2017_03_25"))
-        );
-        assert_eq!(version_split("CreateFunctionUrlConfig"), None);
-        assert_eq!(version_split("GetObject2"), None);
-    }
-
-    #[test]
-    fn variant_kinds() {
-        let none = BTreeSet::new();
-        let k = |a, b, spell| variant_kind(a, b, spell, &none);
-        assert_eq!(
-            k("ConsoleLogin", "consolelogin", false),
-            Some(VariantKind::Case)
-        );
-        assert_eq!(
-            k(
-                "CreateFunctionUrlConfig",
-                "CreateFunctionUrlConfig20211031",
-                false
-            ),
-            Some(VariantKind::Version)
-        );
-        assert_eq!(
-            k(
-                "CreateFunctionUrlConfig20211031",
-                "CreateFunctionUrlConfig",
-                false
-            ),
-            Some(VariantKind::Version)
-        );
-        assert_eq!(
-            k("AddPermission20150331", "AddPermission20150331v2", false),
-            Some(VariantKind::Version)
-        );
-        assert_eq!(k("ConsoleLogn", "ConsoleLogin", false), None);
-        assert_eq!(
-            k("ConsoleLogn", "ConsoleLogin", true),
-            Some(VariantKind::Spelling)
-        );
-        assert_eq!(
-            k("CrateUser", "CreateUser", true),
-            Some(VariantKind::Spelling)
-        );
-        // Different operations, one or two edits apart (seen in the bundled corpus).
-        assert_eq!(k("PutBucketCors", "GetBucketCors", true), None);
-        assert_eq!(k("DetachPolicy", "AttachPolicy", true), None);
-        assert_eq!(k("TagResource", "UntagResource", true), None);
-        assert_eq!(k("StopLogging", "StartLogging", true), None);
-        // A name the patterns themselves spell is no misspelling of another.
-        let spelled = BTreeSet::from(["CreateRole"]);
-        assert_eq!(
-            variant_kind("CreateRoute", "CreateRole", true, &spelled),
-            None
-        );
-    }
-
-    #[test]
-    fn leading_words() {
-        assert_eq!(leading_word("GetBucketCors"), "Get");
-        assert_eq!(leading_word("Get"), "Get");
-        assert_eq!(leading_word(""), "");
-        assert_eq!(leading_word("ÉtéX"), "Été");
+        exclusion: Some(clause.kind),
     }
 }
