@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 mod aws_output;
+mod bundled;
 mod check;
 mod completions;
 mod detectors;
