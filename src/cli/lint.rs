@@ -20,7 +20,8 @@ use cwfilter::trail::{discover, read_input, Input, Item, ReadOptions};
     cwfilter lint --config server.yaml\n  \
     cwfilter lint --config server.yaml AWSLogs/           # also check against recorded CloudTrail\n  \
     cwfilter lint --pattern '{ $.eventName = \"ConsoleLogin\" }' trail.json.gz\n  \
-    cwfilter lint --config server.yaml --format sarif > cwfilter.sarif   # for code scanning\n\n\
+    cwfilter lint --config server.yaml --format sarif > cwfilter.sarif   # for code scanning\n  \
+    cwfilter lint --configs .sc/stacks/*/server.yaml      # several configs (pre-commit)\n\n\
 Exit status: 0 without warnings, 1 with warnings, 2 on an invalid config or pattern or an unreadable trail.")]
 pub struct Args {
     /// Lint the detectors these config files define (repeatable, any kind `detectors`
@@ -30,6 +31,11 @@ pub struct Args {
     /// Lint one filter pattern instead of detectors.
     #[arg(long, value_name = "PATTERN", conflicts_with = "pattern_file")]
     pub pattern: Option<String>,
+    /// Lint each of these configs in turn, as `--config` would, for pre-commit and other tools
+    /// that pass many files: text findings start with `FILE:LINE:COL:`. Takes every argument
+    /// after it, so it cannot be followed by trail PATHs.
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["config", "pattern", "pattern_file", "paths"])]
+    pub configs: Vec<PathBuf>,
     /// Lint the filter pattern in FILE (`-` for stdin) instead of detectors.
     #[arg(short = 'f', long, value_name = "FILE", conflicts_with = "config")]
     pub pattern_file: Option<PathBuf>,
@@ -61,6 +67,9 @@ struct TrailRun {
 }
 
 pub fn run(args: Args) -> ExitCode {
+    if !args.configs.is_empty() {
+        return super::lint_configs::run(&args.configs, args.profile, args.format);
+    }
     let mut findings: Vec<Finding> = Vec::new();
     let mut config_warnings: Vec<String> = Vec::new();
     let mut config_diagnostics: Vec<Diagnostic> = Vec::new();
@@ -195,7 +204,11 @@ fn sarif_log(
             },
         })
         .collect();
-    super::sarif::render(&located, config_warnings, config_uri.as_deref())
+    let warnings: Vec<(&Diagnostic, Option<&str>)> = config_warnings
+        .iter()
+        .map(|w| (w, config_uri.as_deref()))
+        .collect();
+    super::sarif::render(&located, &warnings)
 }
 
 fn plural(n: usize) -> &'static str {

@@ -9,11 +9,13 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 mod aws_output;
+mod bundled;
 mod check;
 mod completions;
 mod detectors;
 mod input;
 mod lint;
+mod lint_configs;
 mod man;
 mod match_cmd;
 mod output;

@@ -11,6 +11,7 @@ use cwfilter::replay::{render, report, FileDone, Labels, Replay, Setup};
 use cwfilter::trail::{discover, Input, ReadOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::bundled;
 use super::input::{self, Destination};
 
 /// Report formats, mapped onto `cwfilter::replay::Format`.
@@ -79,15 +80,10 @@ pub struct Args {
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// CloudTrail files or directories (recursive; gzip or not), `-` for stdin. Default: the
-    /// bundled trail in corpus/.
+    /// trail bundled in the binary (corpus/trail, with corpus/labels.jsonl as labels).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 }
-
-/// The trail bundled with the source (see corpus/README.md), replayed when no PATH is given.
-const BUNDLED_TRAIL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/trail");
-/// Labels for the bundled trail, used with it unless `--labels` says otherwise.
-const BUNDLED_LABELS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/labels.jsonl");
 
 pub fn run(args: Args) -> ExitCode {
     match replay(args) {
@@ -151,28 +147,18 @@ fn replay(args: Args) -> Result<ExitCode, String> {
     }
     // A bad output path fails now, not after the trail has been read.
     let destination = Destination::open(args.output.as_deref())?;
+    // No PATH: the trail and labels compiled into the binary (see bundled.rs).
     let bundled = args.paths.is_empty();
-    if bundled && !Path::new(BUNDLED_TRAIL).is_dir() {
-        return Err(format!(
-            "no PATH given, and the bundled trail this binary was built with ({BUNDLED_TRAIL}) \
-             is gone: name a trail (files or directories, `-` for stdin)"
-        ));
-    }
-    let paths = if bundled {
-        vec![PathBuf::from(BUNDLED_TRAIL)]
-    } else {
-        args.paths.clone()
+    let labels_text = match (&args.labels, bundled) {
+        (Some(p), _) => Some((
+            input::label(p),
+            input::read_text(p).map_err(|e| format!("cannot read labels {e}"))?,
+        )),
+        (None, true) => Some(("bundled:corpus/labels.jsonl".to_owned(), bundled::labels()?)),
+        (None, false) => None,
     };
-    let labels_path = match (&args.labels, bundled) {
-        (Some(p), _) => Some(p.clone()),
-        (None, true) if Path::new(BUNDLED_LABELS).exists() => Some(PathBuf::from(BUNDLED_LABELS)),
-        (None, _) => None,
-    };
-    let labels = match &labels_path {
-        Some(p) => {
-            let text = input::read_text(p).map_err(|e| format!("cannot read labels {e}"))?;
-            Some(Labels::from_jsonl(&text).map_err(|e| format!("{}: {e}", input::label(p)))?)
-        }
+    let labels = match &labels_text {
+        Some((name, text)) => Some(Labels::from_jsonl(text).map_err(|e| format!("{name}: {e}"))?),
         None => None,
     };
     let mut current = load_detectors(&args.config, args.profile)?;
@@ -192,10 +178,15 @@ fn replay(args: Args) -> Result<ExitCode, String> {
     })
     .map_err(|e| e.to_string())?;
 
-    let mut found = discover(&paths, &|p| window.may_hold_s3_key(p));
+    let mut found = if bundled {
+        bundled::discover(&window)
+    } else {
+        discover(&args.paths, &|p| window.may_hold_s3_key(p))
+    };
     // `cwfilter synth --out DIR` writes DIR/labels.jsonl next to the trail: replaying DIR
     // with those labels must not read the labels as (eventTime-less) records.
-    if let Some(labels) = labels_path
+    if let Some(labels) = args
+        .labels
         .as_deref()
         .filter(|p| !input::is_dash(p))
         .and_then(|p| p.canonicalize().ok())
@@ -273,7 +264,11 @@ fn replay(args: Args) -> Result<ExitCode, String> {
         .saturating_sub(report.inputs.no_event_time)
         == 0
     {
-        let named: Vec<String> = paths.iter().map(|p| input::label(p)).collect();
+        let named: Vec<String> = if bundled {
+            vec!["the bundled trail".to_owned()]
+        } else {
+            args.paths.iter().map(|p| input::label(p)).collect()
+        };
         eprintln!(
             "cwfilter: no CloudTrail records found in {}",
             named.join(", ")

@@ -30,12 +30,8 @@ pub struct Located<'a> {
     pub position: Option<(u64, u64)>,
 }
 
-/// The SARIF log of `findings` and `config_warnings` (all in the file `config_uri`).
-pub fn render(
-    findings: &[Located],
-    config_warnings: &[Diagnostic],
-    config_uri: Option<&str>,
-) -> String {
+/// The SARIF log of `findings` and `config_warnings` (each with the URI of its config file).
+pub fn render(findings: &[Located], config_warnings: &[(&Diagnostic, Option<&str>)]) -> String {
     let mut rules: Vec<Value> = LintId::ALL
         .iter()
         .map(|id| {
@@ -81,7 +77,7 @@ pub fn render(
             Value::Object(result)
         })
         .collect();
-    for w in config_warnings {
+    for (w, uri) in config_warnings {
         let text = match &w.help {
             Some(help) => format!("{}. Help: {help}", w.message),
             None => w.message.clone(),
@@ -91,7 +87,7 @@ pub fn render(
         result.insert("ruleIndex".into(), json!(LintId::ALL.len()));
         result.insert("level".into(), json!("warning"));
         result.insert("message".into(), json!({ "text": text }));
-        if let Some(location) = location(config_uri, w.position, None) {
+        if let Some(location) = location(*uri, w.position, None) {
             result.insert("locations".into(), json!([location]));
         }
         results.push(Value::Object(result));

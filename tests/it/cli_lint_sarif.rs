@@ -266,3 +266,65 @@ fn the_schema_check_rejects_invalid_sarif() {
         json!(0);
     assert!(schema_errors(&doc).is_some());
 }
+
+/// `--configs FILE...` (the pre-commit hook's entry): each config linted as `--config` would,
+/// text findings prefixed with `FILE:LINE:COL:`, one SARIF run over every file, and a config
+/// that does not load reported while the others are still linted (exit 2).
+#[test]
+fn several_configs_in_one_call() {
+    let dir = TempDir::new("sarif-configs");
+    dir.write("a/server.yaml", "alerts:\n  rootAccountUsage: true\n");
+    dir.write("b/server.yaml", "alerts:\n  consoleLoginWithoutMfa: true\n");
+    let run = |args: &[&str]| {
+        cwfilter()
+            .current_dir(&*dir)
+            .arg("lint")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    let o = run(&["--configs", "a/server.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+
+    let o = run(&["--configs", "a/server.yaml", "b/server.yaml"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        text.starts_with("b/server.yaml:2:3: warning[CW001] consoleLoginWithoutMfa: "),
+        "{text}"
+    );
+    assert!(text.contains("\n  fix: "), "{text}");
+
+    let (o, doc) = sarif(&dir, &["--configs", "a/server.yaml", "b/server.yaml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        located(&doc),
+        [(
+            "CW001".to_owned(),
+            "consoleLoginWithoutMfa".to_owned(),
+            "b/server.yaml".to_owned(),
+            2,
+            3
+        )]
+    );
+
+    let o = run(&[
+        "--format",
+        "json",
+        "--configs",
+        "missing.yaml",
+        "b/server.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("missing.yaml"), "{}", stderr(&o));
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["configs"][0]["config"], "b/server.yaml");
+    assert_eq!(doc["configs"][0]["warnings"][0]["id"], "CW001");
+    assert_eq!(doc["configs"][0]["warnings"][0]["line"], 2);
+
+    // Trail PATHs cannot follow: --configs takes every argument after it.
+    let o = run(&["--configs", "a/server.yaml", "--config", "b/server.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -322,7 +322,7 @@ fn directories_are_walked_in_sorted_order_and_digests_skipped() {
         .iter()
         .map(|i| match i {
             Input::File(p) => p.strip_prefix(&root).unwrap().display().to_string(),
-            Input::Stdin => "-".into(),
+            other => other.to_string(),
         })
         .collect();
     assert_eq!(

@@ -58,13 +58,21 @@ impl Default for ReadOptions {
     }
 }
 
-/// One input: a file, or standard input (`-`).
+/// One input: a file, standard input (`-`), or bytes compiled into the program (the trail
+/// bundled with the `cwfilter` binary), named `name` in reports and errors.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Input {
     /// Standard input (`-`).
     Stdin,
     /// A file.
     File(PathBuf),
+    /// Bytes compiled into the program (gzip or not, any shape a file may have).
+    Bytes {
+        /// What reports and errors call it.
+        name: String,
+        /// The content.
+        bytes: &'static [u8],
+    },
 }
 
 impl Input {
@@ -82,6 +90,7 @@ impl Input {
         match self {
             Input::Stdin => None,
             Input::File(p) => fs::metadata(p).ok().map(|m| m.len()),
+            Input::Bytes { bytes, .. } => Some(bytes.len() as u64),
         }
     }
 }
@@ -91,6 +100,7 @@ impl fmt::Display for Input {
         match self {
             Input::Stdin => f.write_str("<stdin>"),
             Input::File(p) => write!(f, "{}", p.display()),
+            Input::Bytes { name, .. } => f.write_str(name),
         }
     }
 }
@@ -238,6 +248,7 @@ pub fn read_input(input: &Input, opts: &ReadOptions, sink: &mut dyn FnMut(Item<'
     let name = input.to_string();
     match input {
         Input::Stdin => read_from(&name, io::stdin().lock(), opts, sink),
+        Input::Bytes { bytes, .. } => read_from(&name, *bytes, opts, sink),
         Input::File(p) => match fs::File::open(p) {
             Ok(f) => read_from(&name, f, opts, sink),
             Err(e) => {
