@@ -70,9 +70,10 @@ pub fn run(configs: &[PathBuf], profile: Profile, format: Format) -> ExitCode {
 }
 
 fn lint_one(path: &Path, profile: Profile) -> Result<Linted, Vec<String>> {
-    let loaded = super::input::load_detectors(Some(path), profile)
+    let configs = [path.to_path_buf()];
+    let loaded = super::input::load_detectors(&configs, profile)
         .map_err(|e| e.errors.iter().map(ToString::to_string).collect::<Vec<_>>())?;
-    super::input::warn_if_none(&loaded, Some(path));
+    super::input::warn_if_none(&loaded, &configs);
     let mut findings = Vec::new();
     for d in &loaded.detectors {
         let found = lint::lint_detector(d).map_err(|e| {
