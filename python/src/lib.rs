@@ -24,7 +24,9 @@ use cwfilter::trail::ReadOptions;
 /// A compiled CloudWatch Logs filter pattern.
 #[pyclass(module = "cwfilter", frozen, name = "Pattern")]
 struct PyPattern {
-    inner: cwfilter::Pattern,
+    // Boxed, as every Rust value a Python object holds here: Python allocates objects with
+    // 16-byte alignment, and the engine's SIMD searchers need more.
+    inner: Box<cwfilter::Pattern>,
     text: String,
 }
 
@@ -34,7 +36,7 @@ impl PyPattern {
     fn new(text: &str) -> PyResult<Self> {
         match cwfilter::Pattern::parse(text) {
             Ok(inner) => Ok(PyPattern {
-                inner,
+                inner: Box::new(inner),
                 text: text.to_owned(),
             }),
             Err(e) => Err(PyValueError::new_err(e.render())),
@@ -77,8 +79,12 @@ fn import_array(obj: &Bound<'_, PyAny>) -> PyResult<ArrayRef> {
     }
     let (schema, array): (Bound<'_, PyCapsule>, Bound<'_, PyCapsule>) =
         obj.call_method0("__arrow_c_array__")?.extract()?;
-    let schema = schema.pointer_checked(Some(c"arrow_schema"))?.cast::<FFI_ArrowSchema>();
-    let array = array.pointer_checked(Some(c"arrow_array"))?.cast::<FFI_ArrowArray>();
+    let schema = schema
+        .pointer_checked(Some(c"arrow_schema"))?
+        .cast::<FFI_ArrowSchema>();
+    let array = array
+        .pointer_checked(Some(c"arrow_array"))?
+        .cast::<FFI_ArrowArray>();
     // SAFETY: the capsules are named as the Arrow PyCapsule protocol requires, so they hold an
     // FFI_ArrowSchema and an FFI_ArrowArray. The array is moved out and its slot left released
     // (the protocol's way to take ownership); the schema is only borrowed.
@@ -185,7 +191,7 @@ fn bound(value: Option<&str>, which: WindowBound) -> PyResult<Option<i64>> {
 /// report `cwfilter replay` prints.
 #[pyclass(module = "cwfilter", frozen, name = "Replay")]
 struct PyReplay {
-    inner: cwfilter::replay::Replay,
+    inner: Box<cwfilter::replay::Replay>,
     window: TimeWindow,
 }
 
@@ -201,7 +207,8 @@ impl PyReplay {
         since: Option<&str>,
         until: Option<&str>,
     ) -> PyResult<Self> {
-        let profile = Profile::from_str(profile).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let profile =
+            Profile::from_str(profile).map_err(|e| PyValueError::new_err(e.to_string()))?;
         let configs = config.map(paths).transpose()?.unwrap_or_default();
         let current = load_detectors(&configs, profile)?;
         let baseline = baseline
@@ -227,7 +234,10 @@ impl PyReplay {
             window,
         })
         .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        Ok(PyReplay { inner, window })
+        Ok(PyReplay {
+            inner: Box::new(inner),
+            window,
+        })
     }
 
     /// Replays CloudTrail objects (an Arrow binary or string array of whole file contents,
