@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use crate::support::{cwfilter, stderr, TempDir};
 
 /// Validates `doc` against the vendored SARIF 2.1.0 schema (draft 4), formats asserted.
-fn schema_errors(doc: &Value) -> Option<String> {
+pub(crate) fn schema_errors(doc: &Value) -> Option<String> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/data/sarif-schema-2.1.0.json"

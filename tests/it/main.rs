@@ -17,6 +17,7 @@ mod deep_records;
 mod deployed;
 mod detectors_catalog;
 mod detectors_config;
+mod docs_ci;
 mod docs_guide;
 mod docs_links;
 mod docs_spec_refs;
