@@ -17,12 +17,15 @@ use cwfilter::detectors::{Diagnostic, Profile};
 
 use super::lint::{tally, Format, Level, Levels};
 
+/// A finding with its level and its 1-based (line, column) in the config.
+type Placed = (Finding, Level, Option<(u64, u64)>);
+
 /// One config's lint.
 struct Linted {
     path: PathBuf,
     uri: String,
     /// Each finding with its level and its position in the config.
-    findings: Vec<(Finding, Level, Option<(u64, u64)>)>,
+    findings: Vec<Placed>,
     warnings: Vec<Diagnostic>,
 }
 
