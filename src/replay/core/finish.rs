@@ -195,6 +195,7 @@ impl Accumulator {
                 .collect(),
             removed_by_exclusions: det.removed,
             baseline: None,
+            approximate: Vec::new(),
         };
         if let Some(attr) = det.attr.as_deref() {
             attr.fill_tops(&mut rep, runs, cfg.top_n);
