@@ -117,7 +117,9 @@ fn findings_point_at_their_line_in_the_config() {
         .unwrap();
     let text = String::from_utf8(text.stdout).unwrap();
     assert_eq!(
-        text.lines().filter(|l| l.starts_with("warning")).count(),
+        text.lines()
+            .filter(|l| l.starts_with("warning") || l.starts_with("note"))
+            .count(),
         doc["runs"][0]["results"].as_array().unwrap().len(),
         "{text}"
     );
@@ -152,7 +154,13 @@ fn findings_point_at_their_line_in_the_config() {
     for result in run["results"].as_array().unwrap() {
         let index = result["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[index]["id"], result["ruleId"]);
-        assert_eq!(result["level"], "warning");
+        // The built-in patterns' own findings are notes; what the config wrote, warnings.
+        let builtin = ["CW001", "CW004"].contains(&result["ruleId"].as_str().unwrap());
+        assert_eq!(
+            result["level"],
+            if builtin { "note" } else { "warning" },
+            "{result}"
+        );
         let message = result["message"]["text"].as_str().unwrap();
         if result["ruleId"] != "config-warning" {
             // The message carries the fix (SARIF `fixes` need byte replacements).
@@ -160,6 +168,35 @@ fn findings_point_at_their_line_in_the_config() {
             assert!(message.contains(result["properties"]["fix"].as_str().unwrap()));
         }
     }
+}
+
+#[test]
+fn deny_makes_a_builtin_note_a_sarif_warning_and_allow_drops_it() {
+    let dir = TempDir::new("sarif-levels");
+    dir.write("server.yaml", "alerts:\n  iamPolicyChanges: true\n");
+    let levels = |doc: &Value| -> Vec<(String, String)> {
+        doc["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["ruleId"].as_str().unwrap().to_owned(),
+                    r["level"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let pair = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+    let (out, doc) = sarif(&dir, &["--config", "server.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(levels(&doc), [pair("CW004", "note")]);
+    let (out, doc) = sarif(&dir, &["--config", "server.yaml", "--deny", "CW004"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(levels(&doc), [pair("CW004", "warning")]);
+    let (out, doc) = sarif(&dir, &["--config", "server.yaml", "--allow", "CW004"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(levels(&doc).is_empty());
 }
 
 #[test]
@@ -288,17 +325,28 @@ fn several_configs_in_one_call() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(o.stdout.is_empty());
 
+    // CW001 is in the built-in pattern: a note, unless denied.
     let o = run(&["--configs", "a/server.yaml", "b/server.yaml"]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(
-        text.starts_with("b/server.yaml:2:3: warning[CW001] consoleLoginWithoutMfa: "),
+        text.starts_with("b/server.yaml:2:3: note[CW001] consoleLoginWithoutMfa: "),
         "{text}"
     );
     assert!(text.contains("\n  fix: "), "{text}");
 
-    let (o, doc) = sarif(&dir, &["--configs", "a/server.yaml", "b/server.yaml"]);
+    let (o, doc) = sarif(
+        &dir,
+        &[
+            "--deny",
+            "CW001",
+            "--configs",
+            "a/server.yaml",
+            "b/server.yaml",
+        ],
+    );
     assert_eq!(o.status.code(), Some(1));
+    assert_eq!(doc["runs"][0]["results"][0]["level"], "warning");
     assert_eq!(
         located(&doc),
         [(

@@ -29,6 +29,7 @@ mod fuzz_regressions;
 mod hostile;
 mod lint;
 mod lint_data;
+mod partials;
 mod pre_commit;
 mod real_world;
 mod replay_core;
