@@ -885,3 +885,64 @@ fn parse_shows_the_grouping_where_and_and_or_mix() {
     let once = parse(r#"{ $.a = 1 || $.b = 2 && $.c = 3 }"#);
     assert_eq!(parse(once.trim_end()), once);
 }
+
+#[test]
+fn explain_indents_by_the_tree_notes_absent_fields_and_narrows_to_one_event_id() {
+    let dir = TempDir::new("ergo-explain");
+    let trail = trail(&dir);
+    let pattern = r#"{ $.eventName = "ConsoleLogin" && ($.userIdentity.userName != "bot" || $.errorCode > 3) }"#;
+    let out = run(&["match", "--explain", "--event-id", "r2", pattern, &trail]);
+    assert_eq!(code(&out), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "==> {trail}:3\n\
+             NO MATCH\n\
+             \x20 false &&  (all of)\n\
+             \x20   true  $.eventName = \"ConsoleLogin\"  found: string \"ConsoleLogin\"\n\
+             \x20   false ||  (any of)\n\
+             \x20     false $.userIdentity.userName != \"bot\"  found: absent\n\
+             \x20           note: $.userIdentity.userName is absent, so CloudWatch finds this test false; with the NOT EXISTS guard it holds: (($.userIdentity.userName NOT EXISTS) || ($.userIdentity.userName != \"bot\"))\n\
+             \x20     false $.errorCode > 3  found: absent\n\
+             \x20           note: $.errorCode is absent, so CloudWatch finds this test false; with the NOT EXISTS guard it holds: (($.errorCode NOT EXISTS) || ($.errorCode > 3))\n"
+        )
+    );
+    assert_eq!(stderr(&out), "");
+
+    // Guarded already: no note. A field that is present: no note either.
+    let guarded =
+        r#"{ ($.userIdentity.userName NOT EXISTS) || ($.userIdentity.userName != "bot") }"#;
+    let out = run(&["match", "--explain", "--event-id", "d1", guarded, &trail]);
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "==> {trail}:2\n\
+             MATCH\n\
+             \x20 true  ||  (any of)\n\
+             \x20   false $.userIdentity.userName NOT EXISTS  found: string \"alice\"\n\
+             \x20   true  $.userIdentity.userName != \"bot\"  found: string \"alice\"\n"
+        )
+    );
+    let out = run(&["match", "--explain", "--event-id", "r1", guarded, &trail]);
+    assert!(!stdout(&out).contains("note:"), "{}", stdout(&out));
+    assert!(stdout(&out).starts_with(&format!("==> {trail}:1\nMATCH\n")));
+
+    // An eventID no record has: said on stderr, nothing selected.
+    let out = run(&["match", "--explain", "--event-id", "nope", pattern, &trail]);
+    assert_eq!(code(&out), Some(1));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(
+        stderr(&out),
+        "cwfilter: no record with eventID \"nope\" in the inputs\n"
+    );
+    // It narrows any match, not only --explain.
+    let out = run(&[
+        "match",
+        "-c",
+        "--event-id",
+        "r1",
+        "{ $.eventName = * }",
+        &trail,
+    ]);
+    assert_eq!(stdout(&out), "1\n");
+}
