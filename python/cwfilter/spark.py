@@ -156,7 +156,18 @@ def replay(
     # with no files (as the CLI's) rather than nothing to merge.
     partials = [rep.partial(pa.array([], pa.binary()), names=[], errors=errors)]
     if files:
-        df = spark.read.format("binaryFile").load(files).select("path", "content")
+        # Spark stats an explicit list of files in a job of one task per file, up to this
+        # setting: a few tasks per core is enough (thousands of tiny tasks cost seconds).
+        key = "spark.sql.sources.parallelPartitionDiscovery.parallelism"
+        before = spark.conf.get(key, None)
+        spark.conf.set(key, str(max(1, 2 * spark.sparkContext.defaultParallelism)))
+        try:
+            df = spark.read.format("binaryFile").load(files).select("path", "content")
+        finally:
+            if before is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, before)
         out = df.mapInArrow(_replay_partitions(rep), "partial binary")
         partials += [bytes(row["partial"]) for row in out.collect()]
     return merge(partials)
