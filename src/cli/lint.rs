@@ -8,7 +8,7 @@
 //! check's findings, `--deny ID` counts them as warnings even on built-in patterns.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use rayon::prelude::*;
@@ -167,8 +167,9 @@ pub fn run(args: Args) -> ExitCode {
     let mut findings: Vec<Finding> = Vec::new();
     let mut config_warnings: Vec<String> = Vec::new();
     let mut config_diagnostics: Vec<Diagnostic> = Vec::new();
-    // Where each detector is written in the config, for SARIF locations.
-    let mut origins: BTreeMap<String, Origin> = BTreeMap::new();
+    // Where each detector is written (its file, when it names one, and its place in it), for
+    // SARIF locations.
+    let mut origins: BTreeMap<String, (Option<String>, Origin)> = BTreeMap::new();
     let inline = args.pattern.as_deref();
     let trail_lint = if inline.is_some() || args.pattern_file.is_some() {
         let pattern = match super::input::pattern_text(inline, args.pattern_file.as_deref()) {
@@ -203,7 +204,10 @@ pub fn run(args: Args) -> ExitCode {
         origins = loaded
             .detectors
             .iter()
-            .map(|d| (d.key.clone(), d.origin.clone()))
+            .map(|d| {
+                let file = d.source.as_ref().map(|s| s.file.clone());
+                (d.key.clone(), (file, d.origin.clone()))
+            })
             .collect();
         for d in &loaded.detectors {
             match lint::lint_detector(d) {
@@ -275,30 +279,42 @@ fn sarif_log(
     args: &Args,
     findings: &[(Finding, Level)],
     config_warnings: &[Diagnostic],
-    origins: &BTreeMap<String, Origin>,
+    origins: &BTreeMap<String, (Option<String>, Origin)>,
 ) -> String {
     let file = |p: &Option<PathBuf>| {
         p.as_deref()
             .filter(|p| !super::input::is_dash(p))
             .map(super::sarif::uri)
     };
-    // Findings point into the first config file (the one a simple-container YAML is).
+    // A detector from a deployed config (AWS CLI, Terraform, CloudFormation) names its file;
+    // the others come from the simple-container YAML, the first config file.
     let config_uri = file(&args.config.first().cloned());
+    let detector_uri = |key: &str| {
+        origins
+            .get(key)
+            .and_then(|(f, _)| f.as_deref())
+            .filter(|f| !super::input::is_dash(Path::new(f)))
+            .map(|f| super::sarif::uri(Path::new(f)))
+            .or_else(|| config_uri.clone())
+    };
     let pattern_uri = file(&args.pattern_file);
+    let uris: Vec<Option<String>> = findings
+        .iter()
+        .map(|(f, _)| match &f.detector {
+            Some(key) => detector_uri(key),
+            None => pattern_uri.clone(),
+        })
+        .collect();
     let located: Vec<super::sarif::Located> = findings
         .iter()
-        .map(|(f, level)| match &f.detector {
-            Some(key) => super::sarif::Located {
-                finding: f,
-                level: *level,
-                uri: config_uri.as_deref(),
-                position: origins.get(key).and_then(|o| f.position(o)),
-            },
-            None => super::sarif::Located {
-                finding: f,
-                level: *level,
-                uri: pattern_uri.as_deref(),
-                position: pattern_uri.as_ref().map(|_| (1, 1)),
+        .zip(&uris)
+        .map(|((f, level), uri)| super::sarif::Located {
+            finding: f,
+            level: *level,
+            uri: uri.as_deref(),
+            position: match &f.detector {
+                Some(key) => origins.get(key).and_then(|(_, o)| f.position(o)),
+                None => pattern_uri.as_ref().map(|_| (1, 1)),
             },
         })
         .collect();

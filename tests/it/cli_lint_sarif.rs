@@ -376,3 +376,48 @@ fn several_configs_in_one_call() {
     let o = run(&["--configs", "a/server.yaml", "--config", "b/server.yaml"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn a_cloudformation_finding_points_at_the_filter_in_its_template() {
+    let dir = TempDir::new("sarif-cfn");
+    let template = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/deployed/cloudformation.yaml"
+    ))
+    .unwrap();
+    dir.write("stacks/cis.yaml", &template);
+    // The AWS CLI's output beside it: each finding names the file its detector comes from.
+    let (out, doc) = sarif(&dir, &["--config", "stacks/cis.yaml"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let found = located(&doc);
+    let line_of = |needle: &str| {
+        template
+            .lines()
+            .position(|l| l.contains(needle))
+            .map(|i| i as u64 + 1)
+            .unwrap()
+    };
+    // CIS.3's `$.additionalEventData.MFAUsed != "Yes"` without a NOT EXISTS guard: CW001, on
+    // the FilterPattern of the ConsoleLoginWithoutMfa filter.
+    let filter_line = line_of("ConsoleLoginWithoutMfaMetricFilter:");
+    let pattern_line = filter_line
+        + template
+            .lines()
+            .skip(filter_line as usize)
+            .position(|l| l.contains("FilterPattern:"))
+            .unwrap() as u64
+        + 1;
+    assert!(
+        found.contains(&(
+            "CW001".to_owned(),
+            "ConsoleLoginWithoutMfaMetricFilter".to_owned(),
+            "stacks/cis.yaml".to_owned(),
+            pattern_line,
+            22
+        )),
+        "{found:?}"
+    );
+    assert!(found
+        .iter()
+        .all(|(_, _, uri, line, _)| uri == "stacks/cis.yaml" && *line > 1));
+}
