@@ -170,7 +170,7 @@ fn replay(args: Args) -> Result<ExitCode, String> {
         (None, false) => None,
     };
     let labels = match &labels_text {
-        Some((name, text)) => Some(Labels::from_jsonl(text).map_err(|e| format!("{name}: {e}"))?),
+        Some((name, text)) => Some(Labels::from_jsonl(text).map_err(|e| format!("{name}:{e}"))?),
         None => None,
     };
     let mut current = load_detectors(&args.config, args.profile)?;
@@ -295,8 +295,14 @@ fn read_alarm_history(files: &[PathBuf]) -> Result<Option<AlarmHistory>, String>
 
 fn print_errors(errors: &[report::InputError]) {
     for e in errors {
+        // One location format: path:line:col (column 1 when the whole line is at fault).
         match e.line {
-            Some(line) => eprintln!("cwfilter: {}:{line}: {}", e.path, e.message),
+            Some(line) => eprintln!(
+                "cwfilter: {}:{line}:{}: {}",
+                e.path,
+                e.column.unwrap_or(1),
+                e.message
+            ),
             None => eprintln!("cwfilter: {}: {}", e.path, e.message),
         }
     }

@@ -61,6 +61,9 @@ pub struct InputError {
     /// 1-based line in the input; absent for whole-file errors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
+    /// 1-based column on `line`, when known (a JSON syntax error).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u64>,
     /// What is wrong.
     pub message: String,
 }

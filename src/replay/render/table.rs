@@ -277,7 +277,9 @@ pub fn render(r: &Report) -> String {
     if !r.inputs.errors.is_empty() {
         let _ = writeln!(o, "\nerrors ({}):", r.inputs.error_count);
         for e in &r.inputs.errors {
-            let at = e.line.map_or_else(String::new, |l| format!(":{l}"));
+            let at = e
+                .line
+                .map_or_else(String::new, |l| format!(":{l}:{}", e.column.unwrap_or(1)));
             let _ = writeln!(
                 o,
                 "  {}{}: {}",
