@@ -1030,3 +1030,47 @@ fn one_location_format_for_configs_labels_case_files_and_trail_records() {
         stdout(&out)
     );
 }
+
+#[test]
+fn the_progress_bar_shows_what_the_guide_says() {
+    let dir = TempDir::new("ergo-progress");
+    for (i, day) in ["06", "07", "08"].iter().enumerate() {
+        dir.write(
+            &format!("trail/{i}.jsonl"),
+            jsonl(&[root_login(
+                &format!("r{i}"),
+                &format!("2025-01-{day}T10:00:00Z"),
+            )]),
+        );
+    }
+    let trail = dir.join("trail");
+    let out = dir.join("report.json");
+    let (status, text) = on_terminal(&format!(
+        "replay --format json -o {} {}",
+        out.display(),
+        trail.display()
+    ));
+    assert_eq!(status, Some(0), "{text}");
+    // docs/guide.md: "the time elapsed, files done of all, events read, MB/s of decompressed
+    // data and the time left".
+    assert!(text.contains("[00:00:0"), "{text:?}");
+    assert!(text.contains("0/3 files, 0 events, 0.0 MB/s, "), "{text:?}");
+    assert!(text.contains(" left"), "{text:?}");
+    let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/guide.md"))
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        guide.contains("a progress bar on stderr shows the time elapsed, files done of all, events read, MB/s of decompressed data and the time left"),
+        "the guide describes the bar"
+    );
+    // --no-progress: no bar, even on a terminal.
+    let (status, text) = on_terminal(&format!(
+        "replay --no-progress --format json -o {} {}",
+        out.display(),
+        trail.display()
+    ));
+    assert_eq!(status, Some(0), "{text}");
+    assert!(!text.contains(" files, "), "{text:?}");
+}
