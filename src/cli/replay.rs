@@ -7,7 +7,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use cwfilter::detectors::{Detector, Profile};
-use cwfilter::replay::{render, report, FileDone, Labels, Partial, Replay, Report, Setup};
+use cwfilter::replay::{
+    calibrate, render, report, AlarmHistory, CalibratedAlarm, FileDone, Labels, Partial, Replay,
+    Report, Setup,
+};
 use cwfilter::trail::{discover, Input, ReadOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -79,6 +82,11 @@ pub struct Args {
     /// read.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// `aws cloudwatch describe-alarm-history --history-item-type StateUpdate --output json`
+    /// (repeatable; pages may be concatenated): compare each replayed alarm's simulated fires
+    /// with its real transitions into ALARM (the report's calibration section).
+    #[arg(long, value_name = "FILE", conflicts_with = "partial_out")]
+    pub alarm_history: Vec<PathBuf>,
     /// Write the replay's state (a partial replay, docs/partials.md) here instead of a report;
     /// `cwfilter merge` turns the partials of several replays into one report.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["format", "output", "fail_on_lost"])]
@@ -174,6 +182,15 @@ fn replay(args: Args) -> Result<ExitCode, String> {
     if args.fail_on_lost && labels.is_none() {
         return Err("--fail-on-lost needs labels (--labels FILE)".to_owned());
     }
+    let history = read_alarm_history(&args.alarm_history)?;
+    // A deployed alarm's name is its AlarmName; a simple-container detector's, its key.
+    let alarm_names: Vec<CalibratedAlarm> = current
+        .iter()
+        .map(|d| CalibratedAlarm {
+            detector: d.key.clone(),
+            alarm_name: d.alarm_name.clone().unwrap_or_else(|| d.key.clone()),
+        })
+        .collect();
     let replay = Replay::new(Setup {
         current,
         baseline,
@@ -246,7 +263,10 @@ fn replay(args: Args) -> Result<ExitCode, String> {
             ExitCode::from(2)
         });
     }
-    let report = state.finish(replay.config());
+    let mut report = state.finish(replay.config());
+    if let Some(history) = &history {
+        report.calibration = Some(calibrate(&report, &alarm_names, history));
+    }
     let named = || {
         if bundled {
             vec!["the bundled trail".to_owned()]
@@ -261,6 +281,21 @@ fn replay(args: Args) -> Result<ExitCode, String> {
         &named,
         args.fail_on_lost,
     ))
+}
+
+/// The alarm history files, read into one history (`None` without any).
+fn read_alarm_history(files: &[PathBuf]) -> Result<Option<AlarmHistory>, String> {
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let mut history = AlarmHistory::default();
+    for f in files {
+        let text = input::read_text(f).map_err(|e| format!("cannot read alarm history {e}"))?;
+        history
+            .add_json(&text)
+            .map_err(|e| format!("{}: {e}", input::label(f)))?;
+    }
+    Ok(Some(history))
 }
 
 fn print_errors(errors: &[report::InputError]) {

@@ -24,6 +24,10 @@ pub struct Report {
     pub missed_incidents: Option<Vec<Incident>>,
     /// `null` without `--baseline`.
     pub what_if: Option<WhatIf>,
+    /// The simulated fires against the real alarm history (`--alarm-history`); absent
+    /// without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<super::calibration::Calibration>,
 }
 
 /// What the replay read, and what it could not use.
