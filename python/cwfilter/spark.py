@@ -81,21 +81,24 @@ def _list_inputs(spark, paths: Sequence[str], rep: Replay) -> Tuple[List[str], L
             roots.append(qualified.rstrip("/"))
     if not roots:
         return keep, errors
+    # The file index alone (no job, no content read): Spark's own recursive listing.
     listed = (
         spark.read.format("binaryFile")
         .option("recursiveFileLookup", "true")
         .load(roots)
-        .select("path")  # no content read while listing
-        .collect()
+        .inputFiles()
     )
     seen = set()
-    for row in listed:
-        uri = row["path"]
+    for uri in listed:
         if uri in seen:
             continue
         seen.add(uri)
-        root = next((r for r in roots if uri == r or uri.startswith(r + "/")), None)
-        relative = uri[len(root) :] if root is not None else ""
+        # Spark may spell a URI differently from the qualified root (`file:///x`, `file:/x`).
+        plain = _cli_name(uri)
+        root = next(
+            (r for r in map(_cli_name, roots) if plain == r or plain.startswith(r + "/")), None
+        )
+        relative = plain[len(root) :] if root is not None else ""
         named = root is not None and relative == ""
         # Files named explicitly are always read, as in the CLI; found ones are pruned.
         if not named and (_skipped(relative) or not rep.may_hold(_cli_name(uri))):
@@ -158,18 +161,28 @@ def replay(
     if files:
         # Spark stats an explicit list of files in a job of one task per file, up to this
         # setting: a few tasks per core is enough (thousands of tiny tasks cost seconds).
-        key = "spark.sql.sources.parallelPartitionDiscovery.parallelism"
-        before = spark.conf.get(key, None)
-        spark.conf.set(key, str(max(1, 2 * spark.sparkContext.defaultParallelism)))
+        # CloudTrail objects are small: Spark's default "open cost" of 4 MB per file would
+        # give one partition per 32 objects, and each partition costs a Python task and a
+        # replay setup. A few partitions per core, filled by bytes, are enough.
+        settings = {
+            "spark.sql.sources.parallelPartitionDiscovery.parallelism": str(
+                max(1, 2 * spark.sparkContext.defaultParallelism)
+            ),
+            "spark.sql.files.openCostInBytes": str(64 * 1024),
+        }
+        before = {k: spark.conf.get(k, None) for k in settings}
+        for k, v in settings.items():
+            spark.conf.set(k, v)
         try:
             df = spark.read.format("binaryFile").load(files).select("path", "content")
+            out = df.mapInArrow(_replay_partitions(rep), "partial binary")
+            partials += [bytes(row["partial"]) for row in out.collect()]
         finally:
-            if before is None:
-                spark.conf.unset(key)
-            else:
-                spark.conf.set(key, before)
-        out = df.mapInArrow(_replay_partitions(rep), "partial binary")
-        partials += [bytes(row["partial"]) for row in out.collect()]
+            for k, v in before.items():
+                if v is None:
+                    spark.conf.unset(k)
+                else:
+                    spark.conf.set(k, v)
     return merge(partials)
 
 
