@@ -8,11 +8,12 @@ use std::time::Duration;
 
 use cwfilter::detectors::{Detector, Profile};
 use cwfilter::replay::{render, report, FileDone, Labels, Replay, Setup};
-use cwfilter::trail::{discover, Input, ReadOptions};
+use cwfilter::trail::{Input, ReadOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::bundled;
 use super::input::{self, Destination};
+use super::trail_paths::{self, S3Args};
 
 /// Report formats, mapped onto `cwfilter::replay::Format`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -79,10 +80,13 @@ pub struct Args {
     /// read.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// CloudTrail files or directories (recursive; gzip or not), `-` for stdin. Default: the
-    /// trail bundled in the binary (corpus/trail, with corpus/labels.jsonl as labels).
+    /// CloudTrail files or directories (recursive; gzip or not), `s3://bucket/prefix`
+    /// (docs/s3.md), `-` for stdin. Default: the trail bundled in the binary (corpus/trail,
+    /// with corpus/labels.jsonl as labels).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -178,11 +182,21 @@ fn replay(args: Args) -> Result<ExitCode, String> {
     })
     .map_err(|e| e.to_string())?;
 
-    let mut found = if bundled {
-        bundled::discover(&window)
+    let all = if bundled {
+        trail_paths::Found {
+            discovered: bundled::discover(&window),
+            s3_objects: 0,
+        }
     } else {
-        discover(&args.paths, &|p| window.may_hold_s3_key(p))
+        trail_paths::find(
+            &args.paths,
+            &window,
+            &|p| window.may_hold_s3_key(p),
+            &args.s3,
+        )?
     };
+    let s3_objects = all.s3_objects;
+    let mut found = all.discovered;
     // `cwfilter synth --out DIR` writes DIR/labels.jsonl next to the trail: replaying DIR
     // with those labels must not read the labels as (eventTime-less) records.
     if let Some(labels) = args
@@ -216,7 +230,9 @@ fn replay(args: Args) -> Result<ExitCode, String> {
             bar.set_message(format!("{n} events"));
         }
     };
-    let mut report = replay.run(&found.inputs, &ReadOptions::default(), &on_file);
+    let mut report = trail_paths::pool(s3_objects, &args.s3, || {
+        replay.run(&found.inputs, &ReadOptions::default(), &on_file)
+    });
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
