@@ -2,15 +2,19 @@
 //! CloudWatch accepts silently. With a trail (PATH...), also what the exclusions and eventName
 //! literals amount to on its events. Exit 0 without warnings, 1 with warnings, 2 on an error
 //! (including an unreadable trail input).
+//!
+//! A finding about a built-in catalog pattern the config does not change is a note: shown (in
+//! JSON and SARIF with level `note`) but not counted in the exit status. `--allow ID` drops a
+//! check's findings, `--deny ID` counts them as warnings even on built-in patterns.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
-use cwfilter::detectors::lint::{self, Finding};
+use cwfilter::detectors::lint::{self, Finding, LintId};
 use cwfilter::detectors::lint_data::{Accumulator, TrailLint, TrailReport};
 use cwfilter::detectors::{Diagnostic, Origin, Profile};
 use cwfilter::trail::time::TimeWindow;
@@ -24,8 +28,10 @@ use super::trail_paths::{self, S3Args};
     cwfilter lint --config server.yaml AWSLogs/           # also check against recorded CloudTrail\n  \
     cwfilter lint --pattern '{ $.eventName = \"ConsoleLogin\" }' trail.json.gz\n  \
     cwfilter lint --config server.yaml --format sarif > cwfilter.sarif   # for code scanning\n  \
-    cwfilter lint --configs .sc/stacks/*/server.yaml      # several configs (pre-commit)\n\n\
-Exit status: 0 without warnings, 1 with warnings, 2 on an invalid config or pattern or an unreadable trail.")]
+    cwfilter lint --configs .sc/stacks/*/server.yaml      # several configs (pre-commit)\n  \
+    cwfilter lint --deny CW004 --allow CW003 --config server.yaml\n\n\
+Findings on built-in catalog patterns the config does not change are notes: shown, not counted.\n\
+Exit status: 0 without warnings (notes allowed), 1 with warnings, 2 on an invalid config or pattern or an unreadable trail.")]
 pub struct Args {
     /// Lint the detectors these config files define (repeatable, any kind `detectors`
     /// accepts; `-` reads stdin; default: every detector of the profile).
@@ -48,6 +54,13 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Silence a check: its code (`CW004`) or name (`unscoped-event-name`); repeatable.
+    #[arg(long, value_name = "ID", value_parser = parse_id)]
+    pub allow: Vec<LintId>,
+    /// Count a check's findings toward the exit status (1) even on built-in catalog patterns,
+    /// where they are otherwise notes; repeatable.
+    #[arg(long, value_name = "ID", value_parser = parse_id)]
+    pub deny: Vec<LintId>,
     /// Recorded CloudTrail (files, directories or `s3://bucket/prefix`, as the replay takes)
     /// to check the exclusions and eventName literals against. Default: none (static checks
     /// only).
@@ -65,6 +78,80 @@ pub enum Format {
     Sarif,
 }
 
+fn parse_id(text: &str) -> Result<LintId, String> {
+    LintId::parse(text).ok_or_else(|| {
+        let codes: Vec<&str> = LintId::ALL.iter().map(|id| id.code()).collect();
+        format!("unknown lint id {text:?} (one of {})", codes.join(", "))
+    })
+}
+
+/// How a finding is reported.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Counted toward the exit status.
+    Warning,
+    /// Shown, not counted: a built-in pattern the user cannot change.
+    Note,
+}
+
+impl Level {
+    /// The word in text output, and the SARIF and JSON level.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Warning => "warning",
+            Level::Note => "note",
+        }
+    }
+}
+
+/// What `--allow` and `--deny` make of each finding.
+pub struct Levels {
+    allow: BTreeSet<LintId>,
+    deny: BTreeSet<LintId>,
+}
+
+impl Levels {
+    /// The levels of `--allow` and `--deny`; an id given to both is an error.
+    pub fn new(allow: &[LintId], deny: &[LintId]) -> Result<Levels, String> {
+        let allow: BTreeSet<LintId> = allow.iter().copied().collect();
+        let deny: BTreeSet<LintId> = deny.iter().copied().collect();
+        if let Some(both) = allow.intersection(&deny).next() {
+            return Err(format!("{both} is given to both --allow and --deny"));
+        }
+        Ok(Levels { allow, deny })
+    }
+
+    /// How `f` is reported, or `None` when it is allowed (silenced).
+    pub fn level(&self, f: &Finding) -> Option<Level> {
+        if self.allow.contains(&f.id) {
+            None
+        } else if f.builtin && !self.deny.contains(&f.id) {
+            Some(Level::Note)
+        } else {
+            Some(Level::Warning)
+        }
+    }
+
+    /// The findings that are not allowed, each with its level.
+    pub fn apply(&self, findings: Vec<Finding>) -> Vec<(Finding, Level)> {
+        findings
+            .into_iter()
+            .filter_map(|f| self.level(&f).map(|l| (f, l)))
+            .collect()
+    }
+}
+
+/// `N warnings, M notes` for stderr (`None` when there is neither).
+pub fn tally(warnings: usize, notes: usize) -> Option<String> {
+    let count = |n: usize, word: &str| format!("{n} {word}{}", plural(n));
+    match (warnings, notes) {
+        (0, 0) => None,
+        (w, 0) => Some(count(w, "warning")),
+        (0, n) => Some(count(n, "note")),
+        (w, n) => Some(format!("{}, {}", count(w, "warning"), count(n, "note"))),
+    }
+}
+
 /// What reading the trail gave.
 struct TrailRun {
     report: TrailReport,
@@ -73,14 +160,22 @@ struct TrailRun {
 }
 
 pub fn run(args: Args) -> ExitCode {
+    let levels = match Levels::new(&args.allow, &args.deny) {
+        Ok(levels) => levels,
+        Err(e) => {
+            eprintln!("cwfilter: {e}");
+            return ExitCode::from(2);
+        }
+    };
     if !args.configs.is_empty() {
-        return super::lint_configs::run(&args.configs, args.profile, args.format);
+        return super::lint_configs::run(&args.configs, args.profile, args.format, &levels);
     }
     let mut findings: Vec<Finding> = Vec::new();
     let mut config_warnings: Vec<String> = Vec::new();
     let mut config_diagnostics: Vec<Diagnostic> = Vec::new();
-    // Where each detector is written in the config, for SARIF locations.
-    let mut origins: BTreeMap<String, Origin> = BTreeMap::new();
+    // Where each detector is written (its file, when it names one, and its place in it), for
+    // SARIF locations.
+    let mut origins: BTreeMap<String, (Option<String>, Origin)> = BTreeMap::new();
     let inline = args.pattern.as_deref();
     let trail_lint = if inline.is_some() || args.pattern_file.is_some() {
         let pattern = match super::input::pattern_text(inline, args.pattern_file.as_deref()) {
@@ -115,7 +210,10 @@ pub fn run(args: Args) -> ExitCode {
         origins = loaded
             .detectors
             .iter()
-            .map(|d| (d.key.clone(), d.origin.clone()))
+            .map(|d| {
+                let file = d.source.as_ref().map(|s| s.file.clone());
+                (d.key.clone(), (file, d.origin.clone()))
+            })
             .collect();
         for d in &loaded.detectors {
             match lint::lint_detector(d) {
@@ -155,6 +253,7 @@ pub fn run(args: Args) -> ExitCode {
         }
     }
 
+    let findings = levels.apply(findings);
     let text = match args.format {
         Format::Text => text(&config_warnings, &findings, trail.as_ref()),
         Format::Json => json(&config_warnings, &findings, trail.as_ref()),
@@ -164,7 +263,8 @@ pub fn run(args: Args) -> ExitCode {
         return code;
     }
 
-    let total = findings.len() + config_warnings.len();
+    let notes = findings.iter().filter(|f| f.1 == Level::Note).count();
+    let total = findings.len() - notes + config_warnings.len();
     if let Some(t) = &trail {
         eprintln!(
             "checked against {} event{} from {} input{}",
@@ -174,8 +274,8 @@ pub fn run(args: Args) -> ExitCode {
             plural(t.inputs)
         );
     }
-    if total > 0 {
-        eprintln!("{total} warning{}", plural(total));
+    if let Some(tally) = tally(total, notes) {
+        eprintln!("{tally}");
     }
     if trail.as_ref().is_some_and(|t| !t.errors.is_empty()) {
         ExitCode::from(2)
@@ -189,30 +289,44 @@ pub fn run(args: Args) -> ExitCode {
 /// The SARIF log: findings located in the config file (or the `--pattern-file`).
 fn sarif_log(
     args: &Args,
-    findings: &[Finding],
+    findings: &[(Finding, Level)],
     config_warnings: &[Diagnostic],
-    origins: &BTreeMap<String, Origin>,
+    origins: &BTreeMap<String, (Option<String>, Origin)>,
 ) -> String {
     let file = |p: &Option<PathBuf>| {
         p.as_deref()
             .filter(|p| !super::input::is_dash(p))
             .map(super::sarif::uri)
     };
-    // Findings point into the first config file (the one a simple-container YAML is).
+    // A detector from a deployed config (AWS CLI, Terraform, CloudFormation) names its file;
+    // the others come from the simple-container YAML, the first config file.
     let config_uri = file(&args.config.first().cloned());
+    let detector_uri = |key: &str| {
+        origins
+            .get(key)
+            .and_then(|(f, _)| f.as_deref())
+            .filter(|f| !super::input::is_dash(Path::new(f)))
+            .map(|f| super::sarif::uri(Path::new(f)))
+            .or_else(|| config_uri.clone())
+    };
     let pattern_uri = file(&args.pattern_file);
+    let uris: Vec<Option<String>> = findings
+        .iter()
+        .map(|(f, _)| match &f.detector {
+            Some(key) => detector_uri(key),
+            None => pattern_uri.clone(),
+        })
+        .collect();
     let located: Vec<super::sarif::Located> = findings
         .iter()
-        .map(|f| match &f.detector {
-            Some(key) => super::sarif::Located {
-                finding: f,
-                uri: config_uri.as_deref(),
-                position: origins.get(key).and_then(|o| f.position(o)),
-            },
-            None => super::sarif::Located {
-                finding: f,
-                uri: pattern_uri.as_deref(),
-                position: pattern_uri.as_ref().map(|_| (1, 1)),
+        .zip(&uris)
+        .map(|((f, level), uri)| super::sarif::Located {
+            finding: f,
+            level: *level,
+            uri: uri.as_deref(),
+            position: match &f.detector {
+                Some(key) => origins.get(key).and_then(|(_, o)| f.position(o)),
+                None => pattern_uri.as_ref().map(|_| (1, 1)),
             },
         })
         .collect();
@@ -272,15 +386,20 @@ fn read_one(lint: &TrailLint, input: &Input, opts: &ReadOptions) -> (Accumulator
     (acc, errors)
 }
 
-fn text(config_warnings: &[String], findings: &[Finding], trail: Option<&TrailRun>) -> String {
+fn text(
+    config_warnings: &[String],
+    findings: &[(Finding, Level)],
+    trail: Option<&TrailRun>,
+) -> String {
     let mut out = String::new();
     for w in config_warnings {
         out.push_str(&format!("warning: {w}\n"));
     }
-    for f in findings {
+    for (f, level) in findings {
+        let level = level.as_str();
         match &f.detector {
-            Some(key) => out.push_str(&format!("warning[{}] {key}: {}\n", f.id, f.message)),
-            None => out.push_str(&format!("warning[{}]: {}\n", f.id, f.message)),
+            Some(key) => out.push_str(&format!("{level}[{}] {key}: {}\n", f.id, f.message)),
+            None => out.push_str(&format!("{level}[{}]: {}\n", f.id, f.message)),
         }
         out.push_str(&format!("  fix: {}\n", f.fix));
     }
@@ -306,13 +425,18 @@ fn text(config_warnings: &[String], findings: &[Finding], trail: Option<&TrailRu
     out
 }
 
-fn json(config_warnings: &[String], findings: &[Finding], trail: Option<&TrailRun>) -> String {
+fn json(
+    config_warnings: &[String],
+    findings: &[(Finding, Level)],
+    trail: Option<&TrailRun>,
+) -> String {
     let warnings: Vec<Value> = findings
         .iter()
-        .map(|f| {
+        .map(|(f, level)| {
             json!({
                 "id": f.id.code(),
                 "name": f.id.name(),
+                "level": level.as_str(),
                 "detector": f.detector,
                 "message": f.message,
                 "fix": f.fix,

@@ -15,22 +15,25 @@ use serde_json::{json, Value};
 use cwfilter::detectors::lint::{self, Finding};
 use cwfilter::detectors::{Diagnostic, Profile};
 
-use super::lint::Format;
+use super::lint::{tally, Format, Level, Levels};
+
+/// A finding with its level and its 1-based (line, column) in the config.
+type Placed = (Finding, Level, Option<(u64, u64)>);
 
 /// One config's lint.
 struct Linted {
     path: PathBuf,
     uri: String,
-    /// Each finding with its position in the config.
-    findings: Vec<(Finding, Option<(u64, u64)>)>,
+    /// Each finding with its level and its position in the config.
+    findings: Vec<Placed>,
     warnings: Vec<Diagnostic>,
 }
 
-pub fn run(configs: &[PathBuf], profile: Profile, format: Format) -> ExitCode {
+pub fn run(configs: &[PathBuf], profile: Profile, format: Format, levels: &Levels) -> ExitCode {
     let mut failed = false;
     let mut linted = Vec::new();
     for path in configs {
-        match lint_one(path, profile) {
+        match lint_one(path, profile, levels) {
             Ok(l) => linted.push(l),
             Err(errors) => {
                 for e in errors {
@@ -48,14 +51,18 @@ pub fn run(configs: &[PathBuf], profile: Profile, format: Format) -> ExitCode {
     if let Err(code) = super::output::print(&out) {
         return code;
     }
+    let notes: usize = linted
+        .iter()
+        .map(|l| l.findings.iter().filter(|f| f.1 == Level::Note).count())
+        .sum();
     let total: usize = linted
         .iter()
         .map(|l| l.findings.len() + l.warnings.len())
-        .sum();
-    if total > 0 {
+        .sum::<usize>()
+        - notes;
+    if let Some(tally) = tally(total, notes) {
         eprintln!(
-            "{total} warning{} in {} config{}",
-            if total == 1 { "" } else { "s" },
+            "{tally} in {} config{}",
             linted.len(),
             if linted.len() == 1 { "" } else { "s" }
         );
@@ -69,7 +76,7 @@ pub fn run(configs: &[PathBuf], profile: Profile, format: Format) -> ExitCode {
     }
 }
 
-fn lint_one(path: &Path, profile: Profile) -> Result<Linted, Vec<String>> {
+fn lint_one(path: &Path, profile: Profile, levels: &Levels) -> Result<Linted, Vec<String>> {
     let configs = [path.to_path_buf()];
     let loaded = super::input::load_detectors(&configs, profile)
         .map_err(|e| e.errors.iter().map(ToString::to_string).collect::<Vec<_>>())?;
@@ -84,9 +91,9 @@ fn lint_one(path: &Path, profile: Profile) -> Result<Linted, Vec<String>> {
                 super::input::rendered(&e)
             )]
         })?;
-        findings.extend(found.into_iter().map(|f| {
+        findings.extend(levels.apply(found).into_iter().map(|(f, level)| {
             let at = f.position(&d.origin);
-            (f, at)
+            (f, level, at)
         }));
     }
     Ok(Linted {
@@ -103,15 +110,18 @@ fn text(linted: &[Linted]) -> String {
         for w in &l.warnings {
             out.push_str(&format!("warning: {w}\n"));
         }
-        for (f, at) in &l.findings {
+        for (f, level, at) in &l.findings {
             let place = match at {
                 Some((line, column)) => format!("{}:{line}:{column}", l.path.display()),
                 None => l.path.display().to_string(),
             };
             let detector = f.detector.as_deref().unwrap_or_default();
             out.push_str(&format!(
-                "{place}: warning[{}] {detector}: {}\n  fix: {}\n",
-                f.id, f.message, f.fix
+                "{place}: {}[{}] {detector}: {}\n  fix: {}\n",
+                level.as_str(),
+                f.id,
+                f.message,
+                f.fix
             ));
         }
     }
@@ -125,10 +135,11 @@ fn json(linted: &[Linted]) -> String {
             let warnings: Vec<Value> = l
                 .findings
                 .iter()
-                .map(|(f, at)| {
+                .map(|(f, level, at)| {
                     json!({
                         "id": f.id.code(),
                         "name": f.id.name(),
+                        "level": level.as_str(),
                         "detector": f.detector,
                         "message": f.message,
                         "fix": f.fix,
@@ -154,11 +165,14 @@ fn sarif(linted: &[Linted]) -> String {
     let located: Vec<super::sarif::Located> = linted
         .iter()
         .flat_map(|l| {
-            l.findings.iter().map(|(f, at)| super::sarif::Located {
-                finding: f,
-                uri: Some(&l.uri),
-                position: *at,
-            })
+            l.findings
+                .iter()
+                .map(|(f, level, at)| super::sarif::Located {
+                    finding: f,
+                    level: *level,
+                    uri: Some(&l.uri),
+                    position: *at,
+                })
         })
         .collect();
     let warnings: Vec<(&Diagnostic, Option<&str>)> = linted

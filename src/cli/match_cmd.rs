@@ -21,6 +21,7 @@ use super::trail_paths::{self, Ahead, S3Args};
     cwfilter match -f pattern.txt -l AWSLogs/\n  \
     cwfilter match --aws-profile audit --since 1d -c '{ $.eventName = \"StopLogging\" }' s3://acme-trail/AWSLogs/\n  \
     cwfilter match --detector rootAccountUsage --config server.yaml AWSLogs/\n  \
+    cwfilter match --explain --event-id 3b8f1c2e-... '{ $.x != \"bot\" }' AWSLogs/\n  \
     aws logs filter-log-events ... | cwfilter match --explain '{ $.x != \"bot\" }' -\n\n\
 Exit status: 0 if an event was selected, 1 if none was, 2 on an invalid pattern or unreadable input.")]
 pub struct Args {
@@ -59,6 +60,10 @@ pub struct Args {
     /// With --detector: the built-in catalog, `upstream` or `securityhub`.
     #[arg(long, value_name = "NAME", default_value = "upstream")]
     profile: Profile,
+    /// Only the record whose eventID is ID (to explain one event of a directory with
+    /// --explain).
+    #[arg(long, value_name = "ID")]
+    event_id: Option<String>,
     /// Only events at or after this time (as `replay --since`: a date, RFC 3339, `7d`, `now`).
     #[arg(long, value_name = "WHEN")]
     since: Option<String>,
@@ -160,6 +165,8 @@ fn run_inner(args: Args) -> Result<ExitCode, String> {
         ..ReadOptions::default()
     };
     let mut selected_total: u64 = 0;
+    // Records with the --event-id asked for.
+    let mut with_id: u64 = 0;
     let mut oversize: u64 = 0;
     let mut write_failed: Option<io::Error> = None;
     let mut ahead = Ahead::new(&args.s3);
@@ -180,6 +187,12 @@ fn run_inner(args: Args) -> Result<ExitCode, String> {
                 Item::Record { text, position } => {
                     if !in_window(text) {
                         return;
+                    }
+                    if let Some(id) = &args.event_id {
+                        if !has_event_id(text, id) {
+                            return;
+                        }
+                        with_id += 1;
                     }
                     let matched = match engine.eval_record_in(&mut scratch, text) {
                         Ok(m) => m.contains(0),
@@ -256,6 +269,9 @@ fn run_inner(args: Args) -> Result<ExitCode, String> {
     if let Err(e) = finished {
         return Ok(output::write_error(&e));
     }
+    if let Some(id) = args.event_id.as_deref().filter(|_| with_id == 0) {
+        eprintln!("cwfilter: no record with eventID {id:?} in the inputs");
+    }
     if oversize > 0 {
         eprintln!(
             "cwfilter: {oversize} record(s) over 256 KB not matched: CloudTrail does not deliver them to CloudWatch Logs"
@@ -271,4 +287,19 @@ fn run_inner(args: Args) -> Result<ExitCode, String> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Whether the record's top-level `eventID` is `id`. Only a record that may hold it is parsed:
+/// one containing `id` as written, or an escape that could spell it otherwise.
+fn has_event_id(text: &str, id: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Id<'a> {
+        #[serde(rename = "eventID", borrow)]
+        event_id: Option<std::borrow::Cow<'a, str>>,
+    }
+    (text.contains(id) || text.contains('\\'))
+        && serde_json::from_str::<Id>(text)
+            .ok()
+            .and_then(|r| r.event_id)
+            .is_some_and(|e| e == id)
 }

@@ -18,6 +18,7 @@ mod lint;
 mod lint_configs;
 mod man;
 mod match_cmd;
+mod merge;
 mod output;
 mod parse;
 mod replay;
@@ -49,6 +50,9 @@ enum Command {
     Lint(lint::Args),
     /// Replay recorded CloudTrail through the detectors and simulate their alarms.
     Replay(replay::Args),
+    /// Merge partial replays (`replay --partial-out`) into the report of one replay over all
+    /// their inputs.
+    Merge(merge::Args),
     /// Generate a realistic synthetic CloudTrail trail (S3 layout) with planted incidents.
     Synth(synth::Args),
     /// Offline `aws logs test-metric-filter`: same flags, same answer, same output formats.
@@ -74,6 +78,7 @@ pub fn main() -> ExitCode {
         Command::Detectors(args) => detectors::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Replay(args) => replay::run(args),
+        Command::Merge(args) => merge::run(args),
         Command::Synth(args) => synth::run(args),
         Command::TestMetricFilter(args) => test_metric_filter::run(args),
         Command::Completions(args) => completions::run(args),

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use cwfilter::detectors::{Detector, Profile};
-use cwfilter::replay::{render, report, FileDone, Labels, Replay, Setup};
+use cwfilter::replay::{render, report, FileDone, Labels, Partial, Replay, Report, Setup};
 use cwfilter::trail::{Input, ReadOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -80,6 +80,10 @@ pub struct Args {
     /// read.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Write the replay's state (a partial replay, docs/partials.md) here instead of a report;
+    /// `cwfilter merge` turns the partials of several replays into one report.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["format", "output", "fail_on_lost"])]
+    pub partial_out: Option<PathBuf>,
     /// CloudTrail files or directories (recursive; gzip or not), `s3://bucket/prefix`
     /// (docs/s3.md), `-` for stdin. Default: the trail bundled in the binary (corpus/trail,
     /// with corpus/labels.jsonl as labels).
@@ -150,7 +154,7 @@ fn replay(args: Args) -> Result<ExitCode, String> {
         return Err(input::NO_INPUT.to_owned());
     }
     // A bad output path fails now, not after the trail has been read.
-    let destination = Destination::open(args.output.as_deref())?;
+    let destination = Destination::open(args.partial_out.as_deref().or(args.output.as_deref()))?;
     // No PATH: the trail and labels compiled into the binary (see bundled.rs).
     let bundled = args.paths.is_empty();
     let labels_text = match (&args.labels, bundled) {
@@ -230,30 +234,66 @@ fn replay(args: Args) -> Result<ExitCode, String> {
             bar.set_message(format!("{n} events"));
         }
     };
-    let mut report = trail_paths::pool(s3_objects, &args.s3, || {
-        replay.run(&found.inputs, &ReadOptions::default(), &on_file)
+    let mut state = trail_paths::pool(s3_objects, &args.s3, || {
+        replay.accumulate(&found.inputs, &ReadOptions::default(), &on_file)
     });
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     // Paths that could not even be listed are input errors like any other.
-    if !found.errors.is_empty() {
-        let listed = &mut report.inputs.errors;
-        listed.extend(found.errors.iter().map(|e| report::InputError {
-            path: e.path.clone(),
-            line: None,
-            message: e.message.clone(),
-        }));
-        listed.sort();
-        listed.truncate(report::MAX_ERRORS);
-        report.inputs.error_count += found.errors.len() as u64;
+    for e in &found.errors {
+        state.add_error(&e.path, None, &e.message);
     }
-    for e in &report.inputs.errors {
+    if args.partial_out.is_some() {
+        let partial = Partial::new(&replay, state);
+        let errors = partial.input_errors();
+        print_errors(&errors);
+        if let Err(code) = destination.write(&partial.to_json()) {
+            return Ok(code);
+        }
+        return Ok(if errors.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(2)
+        });
+    }
+    let report = state.finish(replay.config());
+    let named = || {
+        if bundled {
+            vec!["the bundled trail".to_owned()]
+        } else {
+            args.paths.iter().map(|p| input::label(p)).collect()
+        }
+    };
+    Ok(conclude(
+        &report,
+        args.format,
+        destination,
+        &named,
+        args.fail_on_lost,
+    ))
+}
+
+fn print_errors(errors: &[report::InputError]) {
+    for e in errors {
         match e.line {
             Some(line) => eprintln!("cwfilter: {}:{line}: {}", e.path, e.message),
             None => eprintln!("cwfilter: {}: {}", e.path, e.message),
         }
     }
+}
+
+/// Everything after the report is built, shared by `replay` and `merge`: the input errors and
+/// label warnings on stderr, the report, and the exit code. `named` names the inputs for the
+/// "no CloudTrail records" error.
+pub(super) fn conclude(
+    report: &Report,
+    format: FormatArg,
+    destination: Destination,
+    named: &dyn Fn() -> Vec<String>,
+    fail_on_lost: bool,
+) -> ExitCode {
+    print_errors(&report.inputs.errors);
     if let Some(labels) = &report.labels {
         let total = labels.malicious + labels.benign;
         let seen = labels.malicious_seen + labels.benign_seen;
@@ -269,9 +309,9 @@ fn replay(args: Args) -> Result<ExitCode, String> {
             );
         }
     }
-    let text = render::render(&report, args.format.into());
+    let text = render::render(report, format.into());
     if let Err(code) = destination.write(&text) {
-        return Ok(code);
+        return code;
     }
     // Records without an eventTime are not CloudTrail events (other JSON, plain lines).
     if report
@@ -280,30 +320,25 @@ fn replay(args: Args) -> Result<ExitCode, String> {
         .saturating_sub(report.inputs.no_event_time)
         == 0
     {
-        let named: Vec<String> = if bundled {
-            vec!["the bundled trail".to_owned()]
-        } else {
-            args.paths.iter().map(|p| input::label(p)).collect()
-        };
         eprintln!(
             "cwfilter: no CloudTrail records found in {}",
-            named.join(", ")
+            named().join(", ")
         );
-        return Ok(ExitCode::from(2));
+        return ExitCode::from(2);
     }
     let lost = report
         .what_if
         .as_ref()
         .and_then(|w| w.lost_incidents.as_ref())
         .map_or(0, Vec::len);
-    Ok(if !report.inputs.errors.is_empty() {
+    if !report.inputs.errors.is_empty() {
         ExitCode::from(2)
-    } else if args.fail_on_lost && lost > 0 {
+    } else if fail_on_lost && lost > 0 {
         eprintln!("cwfilter: the what-if loses {lost} labelled incident(s) the baseline caught");
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
+    }
 }
 
 /// A progress bar on stderr (bytes read, events, throughput, ETA), only on a terminal.

@@ -1,7 +1,8 @@
 //! `cwfilter lint --format sarif`: the findings as a SARIF 2.1.0 log (OASIS Standard), the
 //! format GitHub code scanning and other viewers read to annotate pull-request lines.
 //!
-//! One run, one result per finding: `ruleId` the lint id (`CW001`...), level `warning`, the
+//! One run, one result per finding: `ruleId` the lint id (`CW001`...), level `warning` (or
+//! `note` for a finding on a built-in pattern the config does not change), the
 //! message with its fix, and a location in the config file where the finding lives (the
 //! detector's selector, override, exclusion list or custom `pattern:`; line 1 of a
 //! `--pattern-file`). Config warnings are results of the rule `config-warning`. A finding
@@ -26,6 +27,7 @@ const CONFIG_RULE: &str = "config-warning";
 /// 1-based (line, column) in it.
 pub struct Located<'a> {
     pub finding: &'a Finding,
+    pub level: super::lint::Level,
     pub uri: Option<&'a str>,
     pub position: Option<(u64, u64)>,
 }
@@ -64,7 +66,7 @@ pub fn render(findings: &[Located], config_warnings: &[(&Diagnostic, Option<&str
             let mut result = Map::new();
             result.insert("ruleId".into(), json!(f.id.code()));
             result.insert("ruleIndex".into(), json!(rule_index));
-            result.insert("level".into(), json!("warning"));
+            result.insert("level".into(), json!(l.level.as_str()));
             result.insert("message".into(), json!({ "text": text }));
             let location = location(l.uri, l.position, f.detector.as_deref());
             if let Some(location) = location {

@@ -107,6 +107,13 @@ impl LintId {
         }
     }
 
+    /// The check whose code (`CW004`) or name (`unscoped-event-name`) is `text`, in any case.
+    pub fn parse(text: &str) -> Option<LintId> {
+        LintId::ALL
+            .into_iter()
+            .find(|id| text.eq_ignore_ascii_case(id.code()) || text.eq_ignore_ascii_case(id.name()))
+    }
+
     /// A short kebab-case name.
     pub const fn name(self) -> &'static str {
         match self {
@@ -142,6 +149,10 @@ pub struct Finding {
     pub fix: String,
     /// The exclusion list the finding is about (CW005, CW006), so it can point at that list.
     pub exclusion: Option<ExclusionKind>,
+    /// The finding is about a built-in catalog pattern as the catalog writes it (the base
+    /// pattern alone gives it; no override or exclusion of the config causes it), so the user
+    /// cannot change what it is about. The command line reports these as notes.
+    pub builtin: bool,
 }
 
 impl Finding {
@@ -204,6 +215,16 @@ pub fn lint_pattern(pattern: &str) -> Result<Vec<Finding>, ParseError> {
 pub fn lint_detector(d: &Detector) -> Result<Vec<Finding>, ParseError> {
     let ast = syntax::parse(&d.pattern)?;
     let mut out = lint_ast(Some(&d.key), &d.pattern, &ast);
+    if d.is_builtin() {
+        // What the catalog's pattern alone gives is not the config's doing.
+        let base = syntax::parse(&d.base_pattern)?;
+        let catalog = lint_ast(Some(&d.key), &d.base_pattern, &base);
+        for f in &mut out {
+            f.builtin = catalog
+                .iter()
+                .any(|c| c.id == f.id && c.message == f.message);
+        }
+    }
     let user_names: Vec<&str> = d
         .exclusions
         .iter()
@@ -222,6 +243,7 @@ pub fn lint_detector(d: &Detector) -> Result<Vec<Finding>, ParseError> {
                 ),
                 fix: "for a role, use excludeUserArnGlobs: [\"arn:aws:sts::<account-id>:assumed-role/<role-name>/*\"] (only a trailing *)".to_owned(),
                 exclusion: Some(ExclusionKind::UserNames),
+                builtin: false,
             });
         }
     }
@@ -248,6 +270,7 @@ fn default_value_reading(d: &Detector) -> Option<Finding> {
         ),
         fix: "alarm on Sum with defaultValue 0, which both readings agree on (docs/alarms.md, \"defaultValue\")".to_owned(),
         exclusion: None,
+        builtin: false,
     })
 }
 
@@ -258,6 +281,7 @@ fn lint_ast(detector: Option<&str>, pattern: &str, ast: &Ast) -> Vec<Finding> {
         message,
         fix,
         exclusion: None,
+        builtin: false,
     };
     let mut out = Vec::new();
     if let Ast::Json(json) = ast {
@@ -310,10 +334,11 @@ fn lint_ast(detector: Option<&str>, pattern: &str, ast: &Ast) -> Vec<Finding> {
             } else {
                 "so this condition may never match"
             };
+            let fix = mid_star_fix(&path, &value);
             out.push(finding(
                 LintId::MidValueWildcard,
                 format!("the `*` inside {value:?} (on {path}) is taken literally by CloudWatch, which treats only a leading or trailing `*` as a wildcard, {effect}"),
-                "spell the value out, or keep only a trailing `*` (e.g. arn:aws:sts::123456789012:assumed-role/Role/*)".to_owned(),
+                fix,
             ));
         }
         if !unscoped.is_empty() {
@@ -488,6 +513,26 @@ fn restricted_to_users(ast: &Ast) -> bool {
         }
     }
     matches!(ast, Ast::Json(j) if user_type(&j.expr))
+}
+
+/// CW002's fix for `value` on the field `path`: spell the value out or keep a trailing `*`,
+/// with an example of the field's kind (an ARN for an ARN field, else the value cut at its
+/// first literal `*`).
+fn mid_star_fix(path: &str, value: &str) -> String {
+    let is_arn = path
+        .rsplit(['.', '[', '\'', ']'])
+        .find(|s| !s.is_empty())
+        .is_some_and(|last| last.to_ascii_lowercase().ends_with("arn"));
+    if is_arn || value.starts_with("arn:") {
+        format!("spell out the {path} value, keeping only a trailing `*` (e.g. {path} = \"arn:aws:sts::123456789012:assumed-role/Role/*\")")
+    } else {
+        let start = usize::from(value.starts_with('*'));
+        let cut = value[start..].find('*').map_or(value.len(), |i| i + start);
+        format!(
+            "spell out the {path} value, or keep only a trailing `*` (e.g. {path} = \"{}*\")",
+            &value[..cut]
+        )
+    }
 }
 
 pub(crate) fn has_mid_star(v: &str) -> bool {

@@ -178,6 +178,12 @@ impl Origin {
 }
 
 impl Detector {
+    /// A detector of the built-in catalogs (not custom, not read from a deployment): its base
+    /// pattern is the catalog's, which the config cannot change.
+    pub fn is_builtin(&self) -> bool {
+        !self.custom && self.source.is_none()
+    }
+
     /// Effective pattern length in characters, as CloudWatch counts its 1024 limit.
     pub fn pattern_len(&self) -> usize {
         self.pattern.chars().count()

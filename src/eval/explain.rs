@@ -37,6 +37,8 @@ pub enum Detail {
         event_is_json: bool,
         /// The leaf conditions in the order written.
         conditions: Vec<ConditionTrace>,
+        /// The pattern's `&&`/`||` tree over `conditions`, with each group's verdict.
+        tree: TraceNode,
     },
     /// A space-delimited pattern: the message's fields and each slot's binding.
     Delimited {
@@ -78,6 +80,36 @@ pub struct ConditionTrace {
     pub found: Vec<Found>,
     /// Whether the condition held.
     pub held: bool,
+    /// When the condition is a `!=` or relational test that is false only because the field
+    /// is absent (spec §5.5) and no sibling `NOT EXISTS` guards it: the guarded form,
+    /// `(($.f NOT EXISTS) || ($.f != "x"))`, which would also hold without the field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub absent_guard: Option<String>,
+}
+
+/// A node of a JSON pattern's `&&`/`||` tree.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "node", rename_all = "snake_case")]
+pub enum TraceNode {
+    /// An `&&` group: holds when every item does.
+    And {
+        /// Whether the group held.
+        held: bool,
+        /// Its operands.
+        items: Vec<TraceNode>,
+    },
+    /// An `||` group: holds when an item does.
+    Or {
+        /// Whether the group held.
+        held: bool,
+        /// Its operands.
+        items: Vec<TraceNode>,
+    },
+    /// A condition: its index in the explanation's `conditions`.
+    Condition {
+        /// Index into `conditions`.
+        index: usize,
+    },
 }
 
 /// What a selector found at one node.
@@ -149,6 +181,60 @@ fn verdict(b: bool) -> &'static str {
     }
 }
 
+/// Writes a JSON pattern's tree: a group as its verdict and operator, its operands indented
+/// one level (two spaces) under it; a condition as its verdict, text and what was found.
+fn write_tree(
+    f: &mut fmt::Formatter<'_>,
+    node: &TraceNode,
+    conditions: &[ConditionTrace],
+    depth: usize,
+) -> fmt::Result {
+    let indent = "  ".repeat(depth);
+    match node {
+        TraceNode::And { held, items } | TraceNode::Or { held, items } => {
+            let op = if matches!(node, TraceNode::And { .. }) {
+                "&&  (all of)"
+            } else {
+                "||  (any of)"
+            };
+            writeln!(f, "{indent}{} {op}", verdict(*held))?;
+            for item in items {
+                write_tree(f, item, conditions, depth + 1)?;
+            }
+            Ok(())
+        }
+        TraceNode::Condition { index } => {
+            let Some(c) = conditions.get(*index) else {
+                return Ok(());
+            };
+            let found = if c.found.is_empty() {
+                "absent".to_owned()
+            } else {
+                c.found
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            writeln!(
+                f,
+                "{indent}{} {}  found: {}",
+                verdict(c.held),
+                c.condition,
+                found
+            )?;
+            if let Some(guard) = &c.absent_guard {
+                writeln!(
+                    f,
+                    "{indent}      note: {} is absent, so CloudWatch finds this test false; with the NOT EXISTS guard it holds: {guard}",
+                    c.selector
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
 impl fmt::Display for Explanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}", if self.matched { "MATCH" } else { "NO MATCH" })?;
@@ -177,6 +263,7 @@ impl fmt::Display for Explanation {
             Detail::Json {
                 event_is_json,
                 conditions,
+                tree,
             } => {
                 if !event_is_json {
                     writeln!(
@@ -184,18 +271,7 @@ impl fmt::Display for Explanation {
                         "  the event is not JSON: a JSON pattern never matches it"
                     )?;
                 }
-                for c in conditions {
-                    let found = if c.found.is_empty() {
-                        "absent".to_owned()
-                    } else {
-                        c.found
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    };
-                    writeln!(f, "  {} {}  found: {}", verdict(c.held), c.condition, found)?;
-                }
+                write_tree(f, tree, conditions, 1)?;
             }
             Detail::Delimited {
                 fields_in_message,

@@ -19,7 +19,7 @@ use crate::syntax::{self, Ast, ParseError};
 
 use compile::{CSlot, CTerms, Compiled};
 pub use event::{Event, JsonNode, Message, Scalar};
-pub use explain::{ConditionTrace, Detail, Explanation, Found, SlotTrace, TermTrace};
+pub use explain::{ConditionTrace, Detail, Explanation, Found, SlotTrace, TermTrace, TraceNode};
 pub use metric::{JsonPath, MetricTransformation, MetricValue, MetricValueError};
 
 /// A compiled filter pattern. Cheap to share across threads (`Send + Sync`).
@@ -126,39 +126,14 @@ impl Pattern {
             Compiled::Json(expr) => {
                 let mut conditions = Vec::new();
                 let root = event.json_root();
-                let matched = match root {
-                    Some(root) => expr.eval_all(&mut |c| {
-                        let held = json::condition_holds(c, root);
-                        conditions.push(ConditionTrace {
-                            condition: c.text.clone(),
-                            selector: c.selector_text.clone(),
-                            found: json::collect(root, &c.steps)
-                                .into_iter()
-                                .map(Found::of)
-                                .collect(),
-                            held,
-                        });
-                        held
-                    }),
-                    None => {
-                        expr.eval_all(&mut |c| {
-                            conditions.push(ConditionTrace {
-                                condition: c.text.clone(),
-                                selector: c.selector_text.clone(),
-                                found: Vec::new(),
-                                held: false,
-                            });
-                            false
-                        });
-                        false
-                    }
-                };
+                let (tree, matched) = json_trace(expr, root, &[], &mut conditions);
                 Explanation {
                     pattern: String::new(),
                     matched,
                     detail: Detail::Json {
                         event_is_json: root.is_some(),
                         conditions,
+                        tree,
                     },
                 }
             }
@@ -348,6 +323,83 @@ impl Pattern {
                 let values = self.extracted_values(&event.text())?;
                 values.into_iter().find(|(k, _)| k == key).map(|(_, v)| v)
             }
+        }
+    }
+}
+
+/// Explains a JSON expression: every condition evaluated (no short-circuit, as
+/// [`compile::CExpr::eval_all`]), pushed to `conditions` in the order written, and the tree of
+/// groups over them with each group's verdict. `guarded` holds the selectors a sibling
+/// `NOT EXISTS` of the enclosing `||` already guards.
+fn json_trace<N: JsonNode>(
+    expr: &compile::CExpr<compile::CCondition>,
+    root: Option<&N>,
+    guarded: &[&[compile::CStep]],
+    conditions: &mut Vec<ConditionTrace>,
+) -> (TraceNode, bool) {
+    use compile::{CExpr, CTest};
+    match expr {
+        CExpr::Leaf(c) => {
+            let found: Vec<Found> = root
+                .map(|r| {
+                    json::collect(r, &c.steps)
+                        .into_iter()
+                        .map(Found::of)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let held = root.is_some_and(|r| json::condition_holds(c, r));
+            // `!=` and the relational tests are false on an absent field (spec §5.5).
+            let absent_false =
+                matches!(&c.test, CTest::Compare(op, _) if *op != syntax::ast::CmpOp::Eq);
+            let absent_guard = (root.is_some()
+                && !held
+                && found.is_empty()
+                && absent_false
+                && !guarded.contains(&c.steps.as_slice()))
+            .then(|| format!("(({} NOT EXISTS) || ({}))", c.selector_text, c.text));
+            conditions.push(ConditionTrace {
+                condition: c.text.clone(),
+                selector: c.selector_text.clone(),
+                found,
+                held,
+                absent_guard,
+            });
+            (
+                TraceNode::Condition {
+                    index: conditions.len() - 1,
+                },
+                held,
+            )
+        }
+        CExpr::And(xs) => {
+            let mut items = Vec::with_capacity(xs.len());
+            let mut held = true;
+            for x in xs {
+                let (node, h) = json_trace(x, root, &[], conditions);
+                items.push(node);
+                held &= h;
+            }
+            (TraceNode::And { held, items }, held)
+        }
+        CExpr::Or(xs) => {
+            let siblings: Vec<&[compile::CStep]> = xs
+                .iter()
+                .filter_map(|x| match x {
+                    CExpr::Leaf(c) if matches!(c.test, CTest::NotExists) => {
+                        Some(c.steps.as_slice())
+                    }
+                    _ => None,
+                })
+                .collect();
+            let mut items = Vec::with_capacity(xs.len());
+            let mut held = false;
+            for x in xs {
+                let (node, h) = json_trace(x, root, &siblings, conditions);
+                items.push(node);
+                held |= h;
+            }
+            (TraceNode::Or { held, items }, held)
         }
     }
 }

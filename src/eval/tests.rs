@@ -225,6 +225,7 @@ fn explain_reports_what_selectors_found() {
     let Detail::Json {
         conditions,
         event_is_json,
+        ..
     } = &e.detail
     else {
         panic!("json detail expected")

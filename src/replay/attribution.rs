@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::Hash;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The label under which values beyond the tracking cap are counted. It cannot collide with a
@@ -28,7 +29,7 @@ pub fn clip(s: &str) -> Cow<'_, str> {
 }
 
 /// The actor of a record and its identity type.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Actor {
     /// An ARN, a user name or a service, as attribution reads the actor.
     pub name: String,
@@ -79,8 +80,19 @@ pub const OTHER_ID: u32 = u32::MAX;
 /// Maps values to small ids, tracking at most `cap` distinct values; later newcomers share
 /// [`OTHER_ID`]. Exact whenever a detector sees at most `cap` distinct values; beyond that,
 /// which values are tracked depends on the order records are seen.
-#[derive(Clone, Debug)]
-pub struct Interner<K> {
+///
+/// Serialized as its cap and its values in id order; deserializing rebuilds the index (and
+/// refuses duplicate values or more values than the cap).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(
+    into = "InternerRepr<K>",
+    try_from = "InternerRepr<K>",
+    bound(
+        serialize = "K: Clone + Serialize",
+        deserialize = "K: Clone + Eq + Hash + Deserialize<'de>"
+    )
+)]
+pub struct Interner<K: Clone + Eq + Hash> {
     keys: Vec<K>,
     index: HashMap<K, u32>,
     cap: usize,
@@ -119,6 +131,11 @@ impl<K: Clone + Eq + Hash> Interner<K> {
         self.keys.get(id as usize)
     }
 
+    /// The most distinct values tracked.
+    pub fn cap(&self) -> usize {
+        self.cap
+    }
+
     /// Distinct values tracked.
     pub fn len(&self) -> usize {
         self.keys.len()
@@ -127,6 +144,46 @@ impl<K: Clone + Eq + Hash> Interner<K> {
     /// Whether no value is tracked.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
+    }
+}
+
+/// The serialized form of an [`Interner`].
+#[derive(Serialize, Deserialize)]
+struct InternerRepr<K> {
+    cap: usize,
+    values: Vec<K>,
+}
+
+impl<K: Clone + Eq + Hash> From<Interner<K>> for InternerRepr<K> {
+    fn from(i: Interner<K>) -> Self {
+        InternerRepr {
+            cap: i.cap,
+            values: i.keys,
+        }
+    }
+}
+
+impl<K: Clone + Eq + Hash> TryFrom<InternerRepr<K>> for Interner<K> {
+    type Error = String;
+    fn try_from(r: InternerRepr<K>) -> Result<Self, String> {
+        if r.values.len() > r.cap || r.values.len() >= OTHER_ID as usize {
+            return Err(format!(
+                "{} interned values, more than the cap {}",
+                r.values.len(),
+                r.cap
+            ));
+        }
+        let mut index = HashMap::with_capacity(r.values.len());
+        for (i, k) in r.values.iter().enumerate() {
+            if index.insert(k.clone(), i as u32).is_some() {
+                return Err("an interned value is listed twice".to_owned());
+            }
+        }
+        Ok(Interner {
+            keys: r.values,
+            index,
+            cap: r.cap,
+        })
     }
 }
 

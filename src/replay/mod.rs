@@ -8,12 +8,14 @@
 pub mod attribution;
 pub mod core;
 pub mod driver;
+pub mod partial;
 pub mod render;
 pub mod report;
 pub mod time;
 
 pub use self::core::{Accumulator, DetectorSpec, Observed, ReplayConfig, SetupError, Verdicts};
 pub use self::driver::{FileDone, Replay, Setup};
+pub use self::partial::{Partial, PartialError};
 pub use self::render::Format;
 pub use self::report::Report;
 pub use crate::trail::labels::{Label, LabelError, Labels};

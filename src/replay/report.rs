@@ -111,6 +111,10 @@ pub struct DetectorReport {
     pub removed_by_exclusions: u64,
     /// With `--baseline`: the same detector under the baseline config.
     pub baseline: Option<BaselineReport>,
+    /// The top lists (by field name, `top_principals`, ...) that an attribution cap made
+    /// approximate; absent from the JSON when every list is exact.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approximate: Vec<String>,
 }
 
 /// Fire start times listed per detector at most.

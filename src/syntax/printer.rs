@@ -2,9 +2,11 @@
 //!
 //! Canonical form: single spaces around operators and inside `{ }`, `, ` between fields,
 //! strings always double-quoted (with `"` and `\` escaped), numbers as written, parentheses
-//! only where the tree needs them (an `||` under `&&`, or an operand of the same operator that
-//! was parenthesised), and `.['key']` only for names that `.name` cannot express. Printing the
-//! parse of a printed pattern gives the same text.
+//! around every operand that is itself an `&&` or `||` group (so where `&&` and `||` mix, the
+//! grouping CloudWatch reads is explicit: `a || (b && c)`; and an operand of the same operator
+//! that was parenthesised keeps them), none around a single condition, and `.['key']` only for
+//! names that `.name` cannot express. Printing the parse of a printed pattern gives the same
+//! text.
 
 use std::fmt::{self, Display, Formatter};
 
@@ -92,22 +94,19 @@ fn write_expr<L>(
     e: &Expr<L>,
     leaf: &dyn Fn(&mut Formatter<'_>, &L) -> fmt::Result,
 ) -> fmt::Result {
-    let (items, sep, is_and) = match e {
+    let (items, sep) = match e {
         Expr::Leaf(l) => return leaf(f, l),
-        Expr::And(items, _) => (items, " && ", true),
-        Expr::Or(items, _) => (items, " || ", false),
+        Expr::And(items, _) => (items, " && "),
+        Expr::Or(items, _) => (items, " || "),
     };
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             f.write_str(sep)?;
         }
-        // An operand needs parentheses when it is an `||` (binds looser than `&&`) or the
-        // same operator as its parent (it was written in parentheses, or it would flatten).
-        let paren = match item {
-            Expr::Leaf(_) => false,
-            Expr::And(..) => is_and,
-            Expr::Or(..) => true,
-        };
+        // Every group operand is parenthesised: an `||` under `&&` needs it (it binds looser),
+        // an operand of the same operator was written in parentheses (it would flatten), and
+        // an `&&` under `||` does not need it but shows the grouping CloudWatch reads.
+        let paren = !matches!(item, Expr::Leaf(_));
         if paren {
             f.write_str("(")?;
             write_expr(f, item, leaf)?;

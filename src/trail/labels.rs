@@ -108,6 +108,14 @@ impl Labels {
         self.by_id.values().filter(|&&l| l == label).count()
     }
 
+    /// Every (eventID, label), sorted by eventID.
+    pub fn sorted(&self) -> Vec<(&str, Label)> {
+        let mut all: Vec<(&str, Label)> =
+            self.by_id.iter().map(|(k, &l)| (k.as_str(), l)).collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        all
+    }
+
     /// Malicious eventIDs, sorted.
     pub fn malicious_ids(&self) -> Vec<&str> {
         let mut ids: Vec<&str> = self

@@ -663,3 +663,286 @@ fn every_command_prefixes_its_errors_with_cwfilter() {
         }
     }
 }
+
+// ---- lint as a CI gate -----------------------------------------------------------------------
+
+const CW004_IAM: &str = "[CW004] iamPolicyChanges: eventName CreatePolicy, CreatePolicyVersion, DeletePolicy, DeletePolicyVersion, SetDefaultPolicyVersion are also emitted by other services (acm-pca, autoscaling, bedrock-agentcore-control, fms, iot, mediaconvert, organizations, verifiedpermissions), and nothing here scopes the pattern by eventSource\n  fix: AND the eventName conditions with `$.eventSource = \"iam.amazonaws.com\"`\n";
+
+#[test]
+fn lint_findings_on_builtin_patterns_are_notes_and_allow_deny_set_their_level() {
+    let dir = TempDir::new("ergo-lint-levels");
+    let cfg = dir.write("a.yaml", "alerts:\n  iamPolicyChanges: true\n");
+    let cfg = cfg.to_str().unwrap();
+    let lint = |extra: &[&str]| run(&[&["lint", "--config", cfg][..], extra].concat());
+
+    // Upstream's own pattern: a note, shown, exit 0.
+    let plain = lint(&[]);
+    assert_eq!(stdout(&plain), format!("note{CW004_IAM}"));
+    assert_eq!(stderr(&plain), "1 note\n");
+    assert_eq!(code(&plain), Some(0));
+
+    // --deny makes it count, as clippy's deny level does; code or name, any case.
+    for id in ["CW004", "cw004", "unscoped-event-name"] {
+        let denied = lint(&["--deny", id]);
+        assert_eq!(stdout(&denied), format!("warning{CW004_IAM}"), "{id}");
+        assert_eq!(stderr(&denied), "1 warning\n");
+        assert_eq!(code(&denied), Some(1), "{id}");
+    }
+
+    // --allow silences it.
+    let allowed = lint(&["--allow", "CW004"]);
+    assert_eq!(stdout(&allowed), "");
+    assert_eq!(stderr(&allowed), "");
+    assert_eq!(code(&allowed), Some(0));
+
+    // Both at once, or an unknown id: a usage error.
+    let both = lint(&["--allow", "CW004", "--deny", "cw004"]);
+    assert_eq!(code(&both), Some(2));
+    assert_eq!(
+        stderr(&both),
+        "cwfilter: CW004 is given to both --allow and --deny\n"
+    );
+    let unknown = lint(&["--allow", "CW099"]);
+    assert_eq!(code(&unknown), Some(2));
+    assert!(stderr(&unknown).contains("unknown lint id \"CW099\""));
+
+    // JSON carries the level.
+    let json_out = lint(&["--format", "json"]);
+    let doc: Value = serde_json::from_slice(&json_out.stdout).unwrap();
+    assert_eq!(doc["warnings"][0]["id"], "CW004");
+    assert_eq!(doc["warnings"][0]["level"], "note");
+    assert_eq!(code(&json_out), Some(0));
+
+    // What the config adds is the user's: CW005 on the override is a warning, while the
+    // catalog's CW004 stays a note although the override changed the effective pattern.
+    let over = dir.write(
+        "b.yaml",
+        "alerts:\n  iamPolicyChanges: true\n  overrides:\n    iamPolicyChanges:\n      excludeUserNames: [ci]\n",
+    );
+    let out = run(&["lint", "--config", over.to_str().unwrap()]);
+    let text = stdout(&out);
+    assert!(text.starts_with(&format!("note{CW004_IAM}")), "{text}");
+    assert!(
+        text.contains(
+            "\nwarning[CW005] iamPolicyChanges: excludeUserNames (ci) only silences IAM users"
+        ),
+        "{text}"
+    );
+    assert_eq!(stderr(&out), "1 warning, 1 note\n");
+    assert_eq!(code(&out), Some(1));
+
+    // A pattern the user wrote is never a note, and --configs honours the levels too.
+    let own = run(&["lint", "--pattern", "{ $.eventName = \"CreatePolicy\" }"]);
+    assert!(
+        stdout(&own).starts_with("warning[CW004]: "),
+        "{}",
+        stdout(&own)
+    );
+    assert_eq!(code(&own), Some(1));
+    let many = run(&["lint", "--deny", "CW004", "--configs", cfg]);
+    assert_eq!(stdout(&many), format!("{cfg}:2:3: warning{CW004_IAM}"));
+    assert_eq!(stderr(&many), "1 warning in 1 config\n");
+    assert_eq!(code(&many), Some(1));
+    let many = run(&["lint", "--configs", cfg]);
+    assert_eq!(stdout(&many), format!("{cfg}:2:3: note{CW004_IAM}"));
+    assert_eq!(stderr(&many), "1 note in 1 config\n");
+    assert_eq!(code(&many), Some(0));
+}
+
+#[test]
+fn cw002_fix_names_the_field_with_an_example_of_its_kind() {
+    let fix = |pattern: &str| {
+        let out = run(&["lint", "--allow", "CW001", "--pattern", pattern]);
+        assert_eq!(code(&out), Some(1));
+        stdout(&out)
+            .lines()
+            .find_map(|l| l.strip_prefix("  fix: "))
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        fix(r#"{ $.eventName = "Create*Policy" }"#),
+        r#"spell out the $.eventName value, or keep only a trailing `*` (e.g. $.eventName = "Create*")"#
+    );
+    assert_eq!(
+        fix(r#"{ $.errorCode = "*Access*Denied" }"#),
+        r#"spell out the $.errorCode value, or keep only a trailing `*` (e.g. $.errorCode = "*Access*")"#
+    );
+    assert_eq!(
+        fix(r#"{ $.userIdentity.arn != "arn:aws:sts::*:assumed-role/X/*" }"#),
+        r#"spell out the $.userIdentity.arn value, keeping only a trailing `*` (e.g. $.userIdentity.arn = "arn:aws:sts::123456789012:assumed-role/Role/*")"#
+    );
+}
+
+// ---- reading the answers ---------------------------------------------------------------------
+
+#[test]
+fn missed_and_lost_incidents_are_in_time_order_and_lost_lines_carry_the_time() {
+    let dir = TempDir::new("ergo-incident-order");
+    // eventID order (a-late, z-early) is the reverse of time order.
+    let trail = dir.write(
+        "trail/t.jsonl",
+        jsonl(&[
+            root_login("z-early", "2025-01-06T10:00:00Z"),
+            root_login("a-late", "2025-01-07T10:00:00Z"),
+        ]),
+    );
+    let baseline = dir.write("baseline.yaml", "alerts:\n  rootAccountUsage: true\n");
+    let current = dir.write("current.yaml", "alerts:\n  kmsKeyDeletion: true\n");
+    let labels = dir.write(
+        "labels.jsonl",
+        jsonl(&[
+            json!({"eventID": "a-late", "label": "malicious"}),
+            json!({"eventID": "z-early", "label": "malicious"}),
+        ]),
+    );
+    let replay = |format: &str| {
+        let out = run(&[
+            "replay",
+            "--no-progress",
+            "--format",
+            format,
+            "--config",
+            current.to_str().unwrap(),
+            "--baseline",
+            baseline.to_str().unwrap(),
+            "--labels",
+            labels.to_str().unwrap(),
+            trail.to_str().unwrap(),
+        ]);
+        assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+
+    let text = replay("table");
+    assert!(
+        text.contains(
+            "missed incidents (labelled malicious, no alarm): 2\n\
+             \x20 z-early  2025-01-06T10:00:00Z  ConsoleLogin  arn:aws:iam::111122223333:root (Root)\n\
+             \x20 a-late  2025-01-07T10:00:00Z  ConsoleLogin  arn:aws:iam::111122223333:root (Root)\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "  LOST incident z-early at 2025-01-06T10:00:00Z (ConsoleLogin by arn:aws:iam::111122223333:root)\n\
+             \x20 LOST incident a-late at 2025-01-07T10:00:00Z (ConsoleLogin by arn:aws:iam::111122223333:root)\n"
+        ),
+        "{text}"
+    );
+
+    let doc: Value = serde_json::from_str(&replay("json")).unwrap();
+    let ids = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["event_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&doc["missed_incidents"]), ["z-early", "a-late"]);
+    assert_eq!(
+        ids(&doc["what_if"]["lost_incidents"]),
+        ["z-early", "a-late"]
+    );
+
+    for format in ["markdown", "html"] {
+        let page = replay(format);
+        let first = |id: &str| page.find(id).unwrap_or_else(|| panic!("{format}: {id}"));
+        assert!(first("z-early") < first("a-late"), "{format}: {page}");
+    }
+}
+
+#[test]
+fn parse_shows_the_grouping_where_and_and_or_mix() {
+    let parse = |pattern: &str| {
+        let out = run(&["parse", pattern]);
+        assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+    // `&&` binds tighter: what CloudWatch reads is now visible without --ast.
+    assert_eq!(
+        parse(r#"{ $.a = 1 || $.b = 2 && $.c = 3 }"#),
+        "{ $.a = 1 || ($.b = 2 && $.c = 3) }\n"
+    );
+    assert_eq!(
+        parse(r#"{$.a=1&&$.b=2||$.c=3&&$.d NOT EXISTS}"#),
+        "{ ($.a = 1 && $.b = 2) || ($.c = 3 && $.d NOT EXISTS) }\n"
+    );
+    assert_eq!(
+        parse(r#"{ ($.a = 1 || $.b = 2) && $.c = 3 }"#),
+        "{ ($.a = 1 || $.b = 2) && $.c = 3 }\n"
+    );
+    // One operator alone needs no parentheses; a delimited slot follows the same rule.
+    assert_eq!(
+        parse(r#"{ $.a = 1 && $.b = 2 && $.c = 3 }"#),
+        "{ $.a = 1 && $.b = 2 && $.c = 3 }\n"
+    );
+    assert_eq!(
+        parse(r#"[a, b = 1 || b > 5 && b < 9]"#),
+        "[a, b = 1 || (b > 5 && b < 9)]\n"
+    );
+    // The printed form reads back as the same tree, and prints the same.
+    let once = parse(r#"{ $.a = 1 || $.b = 2 && $.c = 3 }"#);
+    assert_eq!(parse(once.trim_end()), once);
+}
+
+#[test]
+fn explain_indents_by_the_tree_notes_absent_fields_and_narrows_to_one_event_id() {
+    let dir = TempDir::new("ergo-explain");
+    let trail = trail(&dir);
+    let pattern = r#"{ $.eventName = "ConsoleLogin" && ($.userIdentity.userName != "bot" || $.errorCode > 3) }"#;
+    let out = run(&["match", "--explain", "--event-id", "r2", pattern, &trail]);
+    assert_eq!(code(&out), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "==> {trail}:3\n\
+             NO MATCH\n\
+             \x20 false &&  (all of)\n\
+             \x20   true  $.eventName = \"ConsoleLogin\"  found: string \"ConsoleLogin\"\n\
+             \x20   false ||  (any of)\n\
+             \x20     false $.userIdentity.userName != \"bot\"  found: absent\n\
+             \x20           note: $.userIdentity.userName is absent, so CloudWatch finds this test false; with the NOT EXISTS guard it holds: (($.userIdentity.userName NOT EXISTS) || ($.userIdentity.userName != \"bot\"))\n\
+             \x20     false $.errorCode > 3  found: absent\n\
+             \x20           note: $.errorCode is absent, so CloudWatch finds this test false; with the NOT EXISTS guard it holds: (($.errorCode NOT EXISTS) || ($.errorCode > 3))\n"
+        )
+    );
+    assert_eq!(stderr(&out), "");
+
+    // Guarded already: no note. A field that is present: no note either.
+    let guarded =
+        r#"{ ($.userIdentity.userName NOT EXISTS) || ($.userIdentity.userName != "bot") }"#;
+    let out = run(&["match", "--explain", "--event-id", "d1", guarded, &trail]);
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "==> {trail}:2\n\
+             MATCH\n\
+             \x20 true  ||  (any of)\n\
+             \x20   false $.userIdentity.userName NOT EXISTS  found: string \"alice\"\n\
+             \x20   true  $.userIdentity.userName != \"bot\"  found: string \"alice\"\n"
+        )
+    );
+    let out = run(&["match", "--explain", "--event-id", "r1", guarded, &trail]);
+    assert!(!stdout(&out).contains("note:"), "{}", stdout(&out));
+    assert!(stdout(&out).starts_with(&format!("==> {trail}:1\nMATCH\n")));
+
+    // An eventID no record has: said on stderr, nothing selected.
+    let out = run(&["match", "--explain", "--event-id", "nope", pattern, &trail]);
+    assert_eq!(code(&out), Some(1));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(
+        stderr(&out),
+        "cwfilter: no record with eventID \"nope\" in the inputs\n"
+    );
+    // It narrows any match, not only --explain.
+    let out = run(&[
+        "match",
+        "-c",
+        "--event-id",
+        "r1",
+        "{ $.eventName = * }",
+        &trail,
+    ]);
+    assert_eq!(stdout(&out), "1\n");
+}

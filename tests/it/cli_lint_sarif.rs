@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use crate::support::{cwfilter, stderr, TempDir};
 
 /// Validates `doc` against the vendored SARIF 2.1.0 schema (draft 4), formats asserted.
-fn schema_errors(doc: &Value) -> Option<String> {
+pub(crate) fn schema_errors(doc: &Value) -> Option<String> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/data/sarif-schema-2.1.0.json"
@@ -117,7 +117,9 @@ fn findings_point_at_their_line_in_the_config() {
         .unwrap();
     let text = String::from_utf8(text.stdout).unwrap();
     assert_eq!(
-        text.lines().filter(|l| l.starts_with("warning")).count(),
+        text.lines()
+            .filter(|l| l.starts_with("warning") || l.starts_with("note"))
+            .count(),
         doc["runs"][0]["results"].as_array().unwrap().len(),
         "{text}"
     );
@@ -152,7 +154,13 @@ fn findings_point_at_their_line_in_the_config() {
     for result in run["results"].as_array().unwrap() {
         let index = result["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[index]["id"], result["ruleId"]);
-        assert_eq!(result["level"], "warning");
+        // The built-in patterns' own findings are notes; what the config wrote, warnings.
+        let builtin = ["CW001", "CW004"].contains(&result["ruleId"].as_str().unwrap());
+        assert_eq!(
+            result["level"],
+            if builtin { "note" } else { "warning" },
+            "{result}"
+        );
         let message = result["message"]["text"].as_str().unwrap();
         if result["ruleId"] != "config-warning" {
             // The message carries the fix (SARIF `fixes` need byte replacements).
@@ -160,6 +168,35 @@ fn findings_point_at_their_line_in_the_config() {
             assert!(message.contains(result["properties"]["fix"].as_str().unwrap()));
         }
     }
+}
+
+#[test]
+fn deny_makes_a_builtin_note_a_sarif_warning_and_allow_drops_it() {
+    let dir = TempDir::new("sarif-levels");
+    dir.write("server.yaml", "alerts:\n  iamPolicyChanges: true\n");
+    let levels = |doc: &Value| -> Vec<(String, String)> {
+        doc["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["ruleId"].as_str().unwrap().to_owned(),
+                    r["level"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let pair = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+    let (out, doc) = sarif(&dir, &["--config", "server.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(levels(&doc), [pair("CW004", "note")]);
+    let (out, doc) = sarif(&dir, &["--config", "server.yaml", "--deny", "CW004"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(levels(&doc), [pair("CW004", "warning")]);
+    let (out, doc) = sarif(&dir, &["--config", "server.yaml", "--allow", "CW004"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(levels(&doc).is_empty());
 }
 
 #[test]
@@ -288,17 +325,28 @@ fn several_configs_in_one_call() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(o.stdout.is_empty());
 
+    // CW001 is in the built-in pattern: a note, unless denied.
     let o = run(&["--configs", "a/server.yaml", "b/server.yaml"]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(
-        text.starts_with("b/server.yaml:2:3: warning[CW001] consoleLoginWithoutMfa: "),
+        text.starts_with("b/server.yaml:2:3: note[CW001] consoleLoginWithoutMfa: "),
         "{text}"
     );
     assert!(text.contains("\n  fix: "), "{text}");
 
-    let (o, doc) = sarif(&dir, &["--configs", "a/server.yaml", "b/server.yaml"]);
+    let (o, doc) = sarif(
+        &dir,
+        &[
+            "--deny",
+            "CW001",
+            "--configs",
+            "a/server.yaml",
+            "b/server.yaml",
+        ],
+    );
     assert_eq!(o.status.code(), Some(1));
+    assert_eq!(doc["runs"][0]["results"][0]["level"], "warning");
     assert_eq!(
         located(&doc),
         [(
@@ -327,4 +375,49 @@ fn several_configs_in_one_call() {
     // Trail PATHs cannot follow: --configs takes every argument after it.
     let o = run(&["--configs", "a/server.yaml", "--config", "b/server.yaml"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_cloudformation_finding_points_at_the_filter_in_its_template() {
+    let dir = TempDir::new("sarif-cfn");
+    let template = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/deployed/cloudformation.yaml"
+    ))
+    .unwrap();
+    dir.write("stacks/cis.yaml", &template);
+    // The AWS CLI's output beside it: each finding names the file its detector comes from.
+    let (out, doc) = sarif(&dir, &["--config", "stacks/cis.yaml"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let found = located(&doc);
+    let line_of = |needle: &str| {
+        template
+            .lines()
+            .position(|l| l.contains(needle))
+            .map(|i| i as u64 + 1)
+            .unwrap()
+    };
+    // CIS.3's `$.additionalEventData.MFAUsed != "Yes"` without a NOT EXISTS guard: CW001, on
+    // the FilterPattern of the ConsoleLoginWithoutMfa filter.
+    let filter_line = line_of("ConsoleLoginWithoutMfaMetricFilter:");
+    let pattern_line = filter_line
+        + template
+            .lines()
+            .skip(filter_line as usize)
+            .position(|l| l.contains("FilterPattern:"))
+            .unwrap() as u64
+        + 1;
+    assert!(
+        found.contains(&(
+            "CW001".to_owned(),
+            "ConsoleLoginWithoutMfaMetricFilter".to_owned(),
+            "stacks/cis.yaml".to_owned(),
+            pattern_line,
+            22
+        )),
+        "{found:?}"
+    );
+    assert!(found
+        .iter()
+        .all(|(_, _, uri, line, _)| uri == "stacks/cis.yaml" && *line > 1));
 }

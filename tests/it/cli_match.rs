@@ -104,7 +104,7 @@ fn explain_traces_every_condition_of_every_event() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("==> <stdin>:2[0]\nMATCH\n"), "{text}");
     assert!(text.contains(
-        "==> <stdin>:4[1]\nNO MATCH\n  true  $.userIdentity.type = \"Root\"  found: string \"Root\"\n  false $.userIdentity.invokedBy NOT EXISTS  found: string \"support.amazonaws.com\"\n"
+        "==> <stdin>:4[1]\nNO MATCH\n  false &&  (all of)\n    true  $.userIdentity.type = \"Root\"  found: string \"Root\"\n    false $.userIdentity.invokedBy NOT EXISTS  found: string \"support.amazonaws.com\"\n"
     ), "{text}");
     assert!(
         text.contains("false $.userIdentity.invokedBy NOT EXISTS"),

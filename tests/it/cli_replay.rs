@@ -1119,18 +1119,19 @@ fn labels_split_fires_into_true_and_false() {
             )
         })
         .collect();
+    // In time order: the 11:00:01 call before the 12:00 one.
     assert_eq!(
         missed,
         [
             (
-                "GetObject@2024-03-01T12:00:00Z".to_owned(),
-                "GetObject".to_owned(),
-                vec![]
-            ),
-            (
                 "ListBuckets@2024-03-01T11:00:01Z#1".to_owned(),
                 "ListBuckets".to_owned(),
                 vec!["unauthorizedApiCalls".to_owned()]
+            ),
+            (
+                "GetObject@2024-03-01T12:00:00Z".to_owned(),
+                "GetObject".to_owned(),
+                vec![]
             ),
         ]
     );
@@ -1660,17 +1661,26 @@ fn a_three_week_synthetic_trail_fires_on_every_planted_incident() {
         // Its other steps (reconnaissance, the calls of a credential abuse that were not
         // denied, a CreateUser before the policy attachment) are listed as missed events.
         for e in events.iter().filter(|e| !caught(e)) {
-            not_caught.insert(e["eventID"].as_str().unwrap().to_owned());
+            not_caught.insert((
+                epoch(e["eventTime"].as_str().unwrap()).unwrap(),
+                e["eventID"].as_str().unwrap().to_owned(),
+            ));
         }
     }
-    // cwfilter lists exactly those malicious events, sorted by eventID.
+    // cwfilter lists exactly those malicious events, in time order (then eventID).
     let missed: Vec<String> = r["missed_incidents"]
         .as_array()
         .unwrap()
         .iter()
         .map(|m| m["event_id"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(missed, not_caught.iter().cloned().collect::<Vec<_>>());
+    assert_eq!(
+        missed,
+        not_caught
+            .iter()
+            .map(|(_, id)| id.clone())
+            .collect::<Vec<_>>()
+    );
     // No detector matches any of them: whatever a detector matches in an incident fires.
     for m in r["missed_incidents"].as_array().unwrap() {
         assert_eq!(m["matched_by"], json!([]), "{m}");

@@ -12,6 +12,10 @@ use crate::support::{run, stderr, stdout, TempDir};
 
 const AWS_FILTERS: &str = "tests/data/deployed/aws-describe-metric-filters.json";
 const AWS_ALARMS: &str = "tests/data/deployed/aws-describe-alarms.json";
+const TF_STATE: &str = "tests/data/deployed/terraform-state.json";
+const TF_PLAN: &str = "tests/data/deployed/terraform-plan.json";
+const CFN_YAML: &str = "tests/data/deployed/cloudformation.yaml";
+const CFN_JSON: &str = "tests/data/deployed/cloudformation.json";
 
 /// A small generated trail, written once for the module.
 fn trail() -> &'static str {
@@ -96,6 +100,164 @@ fn aws_cli_output_replays_like_the_securityhub_profile() {
     // The order of the files does not matter.
     let swapped = figures(&["--config", AWS_ALARMS, "--config", AWS_FILTERS]);
     assert_eq!(swapped, reference);
+}
+
+#[test]
+fn terraform_and_cloudformation_replay_like_the_securityhub_profile() {
+    let reference = figures(&["--profile", "securityhub"]);
+    for file in [TF_STATE, TF_PLAN, CFN_YAML, CFN_JSON] {
+        assert_eq!(figures(&["--config", file]), reference, "{file}");
+    }
+}
+
+/// The CIS.1 detector of `detectors --format json --config FILE`.
+fn root_detector(files: &[&str]) -> Value {
+    let mut args = vec!["detectors", "--format", "json"];
+    for f in files {
+        args.extend(["--config", f]);
+    }
+    let o = run(&args);
+    let file = files.join(" ");
+    assert!(o.status.success(), "{file}: {}", stderr(&o));
+    let list: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["key"] == "RootAccountUsageMetricFilter")
+        .unwrap_or_else(|| panic!("{file}: {list:#}"))
+        .clone()
+}
+
+#[test]
+fn every_source_gives_the_same_settings_and_names_its_resources() {
+    let reference = root_detector(&[AWS_FILTERS, AWS_ALARMS]);
+    for (file, filter, alarm) in [
+        (
+            TF_STATE,
+            "module.cis.aws_cloudwatch_log_metric_filter.this[\"RootAccountUsage\"]",
+            "module.cis.aws_cloudwatch_metric_alarm.this[\"RootAccountUsage\"]",
+        ),
+        (
+            TF_PLAN,
+            "module.cis.aws_cloudwatch_log_metric_filter.this[\"RootAccountUsage\"]",
+            "module.cis.aws_cloudwatch_metric_alarm.this[\"RootAccountUsage\"]",
+        ),
+        (
+            CFN_YAML,
+            "AWS::Logs::MetricFilter RootAccountUsageMetricFilter",
+            "AWS::CloudWatch::Alarm RootAccountUsageAlarm",
+        ),
+        (
+            CFN_JSON,
+            "AWS::Logs::MetricFilter RootAccountUsageMetricFilter",
+            "AWS::CloudWatch::Alarm RootAccountUsageAlarm",
+        ),
+    ] {
+        let d = root_detector(&[file]);
+        for field in [
+            "pattern",
+            "alarmName",
+            "metricName",
+            "metricNamespace",
+            "metricValue",
+            "logGroupName",
+            "treatMissingData",
+            "threshold",
+            "period",
+            "evaluationPeriods",
+            "datapointsToAlarm",
+        ] {
+            assert_eq!(d[field], reference[field], "{file}: {field}");
+        }
+        assert_eq!(d["source"]["file"], file);
+        let resource = d["source"]["resource"].as_str().unwrap();
+        assert_eq!(resource, format!("{filter}, {alarm}"), "{file}");
+    }
+}
+
+const TEMPLATE_HEAD: &str = "AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  Topic: {Type: String}
+Resources:
+  Logins:
+    Type: AWS::Logs::MetricFilter
+    Properties:
+      LogGroupName: !Ref AWS::StackName
+      FilterPattern: '{ $.eventName = \"ConsoleLogin\" }'
+      MetricTransformations:
+        - {MetricName: Logins, MetricNamespace: Sec, MetricValue: '1'}
+  LoginAlarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Namespace: Sec
+      MetricName: Logins
+      Statistic: Sum
+      EvaluationPeriods: 1
+      Threshold: 1
+      ComparisonOperator: GreaterThanOrEqualToThreshold
+      AlarmActions: [!Ref Topic]
+";
+
+#[test]
+fn a_template_value_the_replay_needs_and_cannot_know_is_an_error_naming_it() {
+    // Unresolvable properties the replay does not need (LogGroupName, AlarmActions) are fine;
+    // FilterName and AlarmName default to the logical ids.
+    let good = format!("{TEMPLATE_HEAD}      Period: 300\n");
+    let (code, out, err) = detectors(&[("t.yaml", good)]);
+    assert_eq!(code, 0, "{err}");
+    let list: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(list[0]["key"], "Logins");
+    assert_eq!(list[0]["alarmName"], "LoginAlarm");
+    assert_eq!(list[0]["period"], 300);
+
+    for (period, fragments) in [
+        (
+            "!Ref AWS::Region",
+            vec![
+                "AWS::CloudWatch::Alarm LoginAlarm",
+                "Period",
+                "pseudo parameter AWS::Region",
+            ],
+        ),
+        (
+            "!Ref Topic",
+            vec!["Period refers to the parameter Topic, which has no Default"],
+        ),
+        ("!GetAtt Logins.Arn", vec!["Period uses Fn::GetAtt"]),
+        ("five", vec!["Period is \"five\", not a number"]),
+    ] {
+        let text = format!("{TEMPLATE_HEAD}      Period: {period}\n");
+        let (code, out, err) = detectors(&[("t.yaml", text)]);
+        assert_eq!(code, 2, "{period}: {err}");
+        assert!(out.is_empty(), "{period}: nothing loaded");
+        // The error points at the line of the property.
+        assert!(err.contains("t.yaml:22:"), "{period}: {err}");
+        for f in fragments {
+            assert!(err.contains(f), "{period}: {f:?} not in {err}");
+        }
+    }
+}
+
+#[test]
+fn a_plan_attribute_known_only_after_apply_is_an_error() {
+    let mut plan: Value = serde_json::from_str(&std::fs::read_to_string(TF_PLAN).unwrap()).unwrap();
+    let resources = plan["planned_values"]["root_module"]["child_modules"][0]["resources"]
+        .as_array_mut()
+        .unwrap();
+    let filter = resources
+        .iter_mut()
+        .find(|r| r["type"] == "aws_cloudwatch_log_metric_filter")
+        .unwrap();
+    filter["values"].as_object_mut().unwrap().remove("pattern");
+    let address = filter["address"].as_str().unwrap().to_owned();
+    let (code, out, err) = detectors(&[("plan.json", plan.to_string())]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty());
+    assert!(err.contains("plan.json"), "{err}");
+    assert!(
+        err.contains(&format!("{address}: pattern is not known")),
+        "{err}"
+    );
 }
 
 #[test]

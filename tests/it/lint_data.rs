@@ -381,8 +381,9 @@ fn cli_text_json_and_exit_codes() {
         text.contains("warning[CW006] kmsKeyDeletion: excludeUserArnGlobs "),
         "{text}"
     );
+    // The built-in pattern's literal: a note (the config cannot change it).
     assert!(
-        text.contains("warning[CW007] lambdaUrlPublic: eventName \"CreateFunctionUrlConfig\""),
+        text.contains("note[CW007] lambdaUrlPublic: eventName \"CreateFunctionUrlConfig\""),
         "{text}"
     );
     assert!(
@@ -406,6 +407,13 @@ fn cli_text_json_and_exit_codes() {
         .map(|w| w["id"].as_str().unwrap())
         .collect();
     assert_eq!(warned, ["CW002", "CW006", "CW007"]);
+    let levels: Vec<&str> = doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["level"].as_str().unwrap())
+        .collect();
+    assert_eq!(levels, ["warning", "warning", "note"]);
     assert_eq!(doc["warnings"][1]["name"], "exclusion-removed-nothing");
     assert_eq!(doc["trail"]["records"], 3);
     let exclusions = doc["trail"]["exclusions"].as_array().unwrap();

@@ -770,3 +770,31 @@ fn accumulators_can_cross_threads() {
     sync::<ReplayConfig>();
     send::<Report>();
 }
+
+#[test]
+fn a_hit_attribution_cap_marks_its_lists_approximate() {
+    let records = vec![
+        rec(1, "00:00:10", "alice", "X", "1.1.1.1", "a"),
+        rec(1, "00:00:20", "bob", "X", "1.1.1.1", "b"),
+    ];
+    let mut cfg = ReplayConfig::new(vec![simple("root", 1.0)]);
+    let exact = replay(&cfg, &records, |_, _| true);
+    assert!(exact.detectors[0].approximate.is_empty());
+    let json = cwfilter::replay::render::render(&exact, cwfilter::replay::Format::Json);
+    assert!(!json.contains("approximate"), "absent when exact");
+    // One principal tracked: bob is counted as "(other)"; one name and one IP suffice.
+    cfg.key_cap = 1;
+    let capped = replay(&cfg, &records, |_, _| true);
+    assert_eq!(
+        capped.detectors[0].approximate,
+        ["top_principals", "top_principals_by_fires"]
+    );
+    // The per-period cap alone makes the same lists approximate.
+    cfg.key_cap = 10;
+    cfg.bucket_key_cap = 1;
+    let capped = replay(&cfg, &records, |_, _| true);
+    assert_eq!(
+        capped.detectors[0].approximate,
+        ["top_principals", "top_principals_by_fires"]
+    );
+}

@@ -410,5 +410,6 @@ fn removed_nothing(key: &str, clause: &ExclusionClause, base_matches: u64) -> Fi
         ),
         fix,
         exclusion: Some(clause.kind),
+        builtin: false,
     }
 }

@@ -114,6 +114,8 @@ pub(super) fn variant_finding(
         ),
         fix,
         exclusion: None,
+        // Near spellings are only looked for in user-written patterns.
+        builtin: !check.spellings,
     })
 }
 

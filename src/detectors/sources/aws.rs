@@ -96,6 +96,7 @@ pub(super) fn read_filters(file: &str, doc: &Value, out: &mut Deployed) {
                 alarm_dimensions: BTreeMap::new(),
                 log_group: text(f, "logGroupName"),
             },
+            origin: Default::default(),
         });
     }
 }

@@ -2,7 +2,7 @@
 //! filters with the alarms that watch their metrics.
 //!
 //! A simple-container config gives its detectors as [`super::config`] builds them. The other
-//! kinds (AWS CLI output today) are read into [`FilterDef`]s and [`AlarmDef`]s, then joined
+//! kinds (AWS CLI output, `terraform show -json`, CloudFormation templates) are read into [`FilterDef`]s and [`AlarmDef`]s, then joined
 //! across all files: an alarm watches the metric filters that publish its (namespace, metric
 //! name, dimension names), and each watched filter becomes a detector. Loading is all or
 //! nothing: one error anywhere rejects the whole set.
@@ -11,10 +11,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::{config, ConfigError, Detector, Diagnostic, Loaded, MetricFilterSpec, Profile, Source};
+use super::{
+    config, ConfigError, Detector, Diagnostic, Loaded, MetricFilterSpec, Origin, Profile, Source,
+};
 use crate::alarm::{AlarmSpec, ComparisonOperator, Statistic, TreatMissingData};
 
 mod aws;
+mod cloudformation;
+mod terraform;
 
 /// What a config file holds, as detected from its content.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,11 +29,15 @@ pub enum Kind {
     AwsMetricFilters,
     /// `aws cloudwatch describe-alarms --output json` (`MetricAlarms`).
     AwsAlarms,
+    /// `terraform show -json` of a state or a saved plan.
+    Terraform,
+    /// A CloudFormation template, JSON or YAML.
+    CloudFormation,
 }
 
 impl Kind {
     /// The kinds accepted, as error messages list them.
-    pub const ACCEPTED: &'static str = "simple-container YAML (alerts:), `aws logs describe-metric-filters` JSON (metricFilters), `aws cloudwatch describe-alarms` JSON (MetricAlarms)";
+    pub const ACCEPTED: &'static str = "simple-container YAML (alerts:), `aws logs describe-metric-filters` JSON (metricFilters), `aws cloudwatch describe-alarms` JSON (MetricAlarms), `terraform show -json` (state or plan), a CloudFormation template (JSON or YAML)";
 }
 
 /// A metric filter as deployed (one per transformation; AWS allows exactly one).
@@ -42,6 +50,8 @@ pub(crate) struct FilterDef {
     pub pattern: String,
     pub metric_name: String,
     pub metric: MetricFilterSpec,
+    /// Where the resource is written, when the source has lines (a template).
+    pub origin: Origin,
 }
 
 /// A metric alarm as deployed; `None` = unset (the source's zero values already mapped).
@@ -79,6 +89,12 @@ impl Deployed {
     pub fn error(&mut self, file: &str, message: String) {
         self.errors.push(diag(file, message));
     }
+    pub fn error_at(&mut self, file: &str, position: Option<(u64, u64)>, message: String) {
+        self.errors.push(Diagnostic {
+            position,
+            ..diag(file, message)
+        });
+    }
     pub fn warn(&mut self, file: &str, message: String) {
         self.warnings.push(diag(file, message));
     }
@@ -112,6 +128,8 @@ fn json_kind(doc: &Value) -> Option<Kind> {
     let o = doc.as_object()?;
     if o.contains_key("metricFilters") {
         Some(Kind::AwsMetricFilters)
+    } else if terraform::is_terraform(doc) {
+        Some(Kind::Terraform)
     } else if o.contains_key("MetricAlarms") || o.contains_key("CompositeAlarms") {
         Some(Kind::AwsAlarms)
     } else {
@@ -145,6 +163,7 @@ pub(super) fn load_files(
                     match json_kind(doc) {
                         Some(Kind::AwsMetricFilters) => aws::read_filters(file, doc, &mut deployed),
                         Some(Kind::AwsAlarms) => aws::read_alarms(file, doc, &mut deployed),
+                        Some(Kind::Terraform) => terraform::read(file, doc, &mut deployed),
                         _ => deployed.error(
                             file,
                             format!(
@@ -157,6 +176,14 @@ pub(super) fn load_files(
                 }
             }
             Some(Ok(docs))
+                if docs.len() == 1
+                    && docs[0].as_object().is_some_and(|o| {
+                        o.contains_key("AWSTemplateFormatVersion") || o.contains_key("Resources")
+                    }) =>
+            {
+                read_template(file, text, &mut deployed);
+            }
+            Some(Ok(docs))
                 if !docs
                     .first()
                     .and_then(Value::as_object)
@@ -167,6 +194,7 @@ pub(super) fn load_files(
                     format!("a config of no known kind (accepted: {})", Kind::ACCEPTED),
                 );
             }
+            None if looks_like_template(text) => read_template(file, text, &mut deployed),
             _ => match config::build(Some(text), file, profile) {
                 Ok(loaded) => {
                     detectors.extend(loaded.detectors);
@@ -210,6 +238,19 @@ pub(super) fn load_files(
         detectors,
         warnings,
     })
+}
+
+/// Whether YAML text is a CloudFormation template rather than a simple-container config
+/// (parsed once more by [`read_template`]; templates are small).
+fn looks_like_template(text: &str) -> bool {
+    cloudformation::parse(text).is_ok_and(|doc| cloudformation::is_template(&doc))
+}
+
+fn read_template(file: &str, text: &str, deployed: &mut Deployed) {
+    match cloudformation::parse(text) {
+        Ok(doc) => cloudformation::read(file, &doc, deployed),
+        Err(e) => deployed.error(file, format!("malformed template: {e}")),
+    }
 }
 
 /// The alarm's settings, or why it cannot be simulated: `Err(Ok(reason))` = skipped (listed
@@ -446,7 +487,7 @@ fn join(d: &mut Deployed) -> Vec<Detector> {
                 custom: true,
                 metric,
                 alarm_name: Some(a.name.clone()),
-                origin: Default::default(),
+                origin: f.origin.clone(),
                 source: Some(Source {
                     file: f.file.clone(),
                     resource: if a.file == f.file {

@@ -5,13 +5,15 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
+use serde::{Deserialize, Serialize};
+
 use crate::alarm::AlarmRun;
 use crate::replay::attribution::{bump, Actor, Interner, OTHER, OTHER_ID};
 use crate::replay::report::{DetectorReport, TopEventName, TopPrincipal, TopSourceIp};
 
 /// Matched-event counts of one dimension, by interned value.
-#[derive(Clone, Debug)]
-pub(super) struct Dimension<K> {
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(super) struct Dimension<K: Clone + Eq + Hash> {
     pub(super) values: Interner<K>,
     /// Events per interned id.
     matched: Vec<u64>,
@@ -60,10 +62,13 @@ pub(super) struct Ids {
 
 /// One period's matched events by interned id, per dimension (at most `bucket_key_cap` ids
 /// each; the rest under [`OTHER_ID`]).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct PeriodCounts {
+    #[serde(serialize_with = "super::sorted::serialize")]
     actors: HashMap<u32, u64>,
+    #[serde(serialize_with = "super::sorted::serialize")]
     names: HashMap<u32, u64>,
+    #[serde(serialize_with = "super::sorted::serialize")]
     ips: HashMap<u32, u64>,
 }
 
@@ -89,12 +94,13 @@ fn merge_capped(into: &mut HashMap<u32, u64>, from: HashMap<u32, u64>, ids: &[u3
 }
 
 /// Attribution tables of one detector.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(super) struct Attr {
     pub(super) actors: Dimension<Actor>,
     pub(super) names: Dimension<String>,
     pub(super) ips: Dimension<String>,
     /// Per period with matches, for attribution by fires.
+    #[serde(serialize_with = "super::sorted::serialize")]
     periods: HashMap<i64, PeriodCounts>,
 }
 
@@ -130,6 +136,72 @@ impl Attr {
             merge_capped(&mut mine.names, counts.names, &name_ids, bucket_cap);
             merge_capped(&mut mine.ips, counts.ips, &ip_ids, bucket_cap);
         }
+    }
+
+    /// Checks a deserialized table: caps as configured, every id interned.
+    pub(super) fn check(&self, key_cap: usize) -> Result<(), String> {
+        fn dim<K: Clone + Eq + Hash>(
+            what: &str,
+            d: &Dimension<K>,
+            key_cap: usize,
+            periods: &HashMap<i64, PeriodCounts>,
+            of: fn(&PeriodCounts) -> &HashMap<u32, u64>,
+        ) -> Result<(), String> {
+            if d.values.cap() != key_cap {
+                return Err(format!(
+                    "{what}: cap {} instead of {key_cap}",
+                    d.values.cap()
+                ));
+            }
+            let n = d.values.len();
+            let known = |id: u32| id == OTHER_ID || (id as usize) < n;
+            if d.matched.len() > n || periods.values().any(|p| !of(p).keys().all(|&id| known(id))) {
+                return Err(format!("{what}: a count of a value never interned"));
+            }
+            Ok(())
+        }
+        dim("principals", &self.actors, key_cap, &self.periods, |p| {
+            &p.actors
+        })?;
+        dim("eventNames", &self.names, key_cap, &self.periods, |p| {
+            &p.names
+        })?;
+        dim("source IPs", &self.ips, key_cap, &self.periods, |p| &p.ips)
+    }
+
+    /// The report's top lists that a cap made approximate: values beyond the distinct-value
+    /// cap, or beyond the per-period cap, were counted together as `(other)`, and which values
+    /// were tracked depended on the order records were seen.
+    pub(super) fn approximate(&self) -> Vec<String> {
+        fn capped<K: Clone + Eq + Hash>(
+            d: &Dimension<K>,
+            periods: &HashMap<i64, PeriodCounts>,
+            of: fn(&PeriodCounts) -> &HashMap<u32, u64>,
+        ) -> bool {
+            d.other > 0 || periods.values().any(|p| of(p).contains_key(&OTHER_ID))
+        }
+        let mut lists = Vec::new();
+        let dims = [
+            (
+                "top_principals",
+                capped(&self.actors, &self.periods, |p| &p.actors),
+            ),
+            (
+                "top_event_names",
+                capped(&self.names, &self.periods, |p| &p.names),
+            ),
+            (
+                "top_source_ips",
+                capped(&self.ips, &self.periods, |p| &p.ips),
+            ),
+        ];
+        for (list, hit) in dims {
+            if hit {
+                lists.push(list.to_owned());
+                lists.push(format!("{list}_by_fires"));
+            }
+        }
+        lists
     }
 
     /// Fills the report's top lists from the tables and the alarm's runs.
@@ -186,10 +258,11 @@ impl Attr {
         };
         rep.top_source_ips = ips(false);
         rep.top_source_ips_by_fires = ips(true);
+        rep.approximate = self.approximate();
     }
 
     /// One dimension's rows: matched events, and fires whose firing period holds the value.
-    fn tally<K>(
+    fn tally<K: Clone + Eq + Hash>(
         &self,
         dim: &Dimension<K>,
         in_period: fn(&PeriodCounts) -> &HashMap<u32, u64>,

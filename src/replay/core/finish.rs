@@ -195,6 +195,7 @@ impl Accumulator {
                 .collect(),
             removed_by_exclusions: det.removed,
             baseline: None,
+            approximate: Vec::new(),
         };
         if let Some(attr) = det.attr.as_deref() {
             attr.fill_tops(&mut rep, runs, cfg.top_n);
@@ -230,10 +231,11 @@ impl Accumulator {
         }
     }
 
-    /// Step 3: the labelled malicious events the alarms missed, lost and gained.
+    /// Step 3: the labelled malicious events the alarms missed, lost and gained, each list in
+    /// time order (eventID within a second), so the steps of one attack read together.
     fn incident_lists(&self, cfg: &ReplayConfig, sim: &Simulation) -> IncidentLists {
         let mut ids: Vec<&String> = self.incidents.keys().collect();
-        ids.sort();
+        ids.sort_by_key(|id| (self.incidents[*id].time, *id));
         let mut lists = IncidentLists {
             missed: Vec::new(),
             lost: Vec::new(),

@@ -13,6 +13,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use self::attr::{Attr, Ids};
@@ -24,6 +25,7 @@ use crate::trail::reader::event_time;
 mod attr;
 mod config;
 mod finish;
+mod sorted;
 
 pub use self::config::{
     DetectorSpec, ReplayConfig, SetupError, DEFAULT_BUCKET_KEY_CAP, DEFAULT_KEY_CAP, MAX_EXCLUSIONS,
@@ -52,7 +54,7 @@ pub enum Observed {
     NoEventTime,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct DetState {
     counts: BTreeMap<i64, u64>,
     matched: u64,
@@ -93,7 +95,7 @@ impl DetState {
 }
 
 /// A labelled malicious event seen in the trail.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct IncidentObs {
     time: i64,
     event_name: String,
@@ -112,7 +114,11 @@ fn or_into(into: &mut Vec<bool>, from: &[bool]) {
 }
 
 /// Running totals of a replay (one per worker; merge them, then [`Accumulator::finish`]).
-#[derive(Clone, Debug)]
+///
+/// Serializable (serde) so that a replay can be split across processes or machines; the
+/// versioned file format around it is [`crate::replay::partial`]. A deserialized accumulator
+/// must pass [`Accumulator::check_consistent`] before it is merged or finished.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Accumulator {
     files: u64,
     events: u64,
@@ -126,6 +132,7 @@ pub struct Accumulator {
     matched_any: u64,
     current: Vec<DetState>,
     baseline: Vec<DetState>,
+    #[serde(serialize_with = "sorted::serialize")]
     incidents: HashMap<String, IncidentObs>,
     benign_seen: u64,
     bucket_key_cap: usize,
@@ -193,6 +200,13 @@ impl Accumulator {
         if self.errors.len() >= 2 * MAX_ERRORS {
             keep_first_errors(&mut self.errors);
         }
+    }
+
+    /// The input errors recorded so far, sorted, at most [`MAX_ERRORS`].
+    pub fn input_errors(&self) -> Vec<InputError> {
+        let mut errors = self.errors.clone();
+        keep_first_errors(&mut errors);
+        errors
     }
 
     /// Counts a record and, if it is in the window, its detectors' verdicts.
@@ -343,6 +357,46 @@ impl Accumulator {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+
+    /// Checks a deserialized accumulator against the config it claims to count for: the same
+    /// detectors, clauses, attribution tables and caps, every interned id known, every time
+    /// a valid one. Accumulators built by [`Accumulator::new`] always pass.
+    pub fn check_consistent(&self, cfg: &ReplayConfig) -> Result<(), String> {
+        Accumulator::new(cfg)
+            .check_mergeable(self)
+            .map_err(|e| e.to_string())?;
+        for (i, d) in self.current.iter().enumerate() {
+            if let Some(attr) = d.attr.as_deref() {
+                attr.check(cfg.key_cap)
+                    .map_err(|e| format!("attribution of detector #{i}: {e}"))?;
+            }
+        }
+        // Times are seconds of years 0000 to 9999, as eventTime parses them.
+        const TIMES: std::ops::RangeInclusive<i64> = -62_167_219_200..=253_402_300_799;
+        let times = [self.min_time, self.max_time]
+            .into_iter()
+            .flatten()
+            .chain(self.incidents.values().map(|o| o.time));
+        for t in times {
+            if !TIMES.contains(&t) {
+                return Err(format!("time {t} out of range"));
+            }
+        }
+        if self.min_time.is_some() != self.max_time.is_some() || self.min_time > self.max_time {
+            return Err("first time after last time".to_owned());
+        }
+        if self
+            .incidents
+            .values()
+            .any(|o| o.current.len() > self.current.len() || o.baseline.len() > self.baseline.len())
+        {
+            return Err("an incident matched by more detectors than there are".to_owned());
+        }
+        if self.errors.len() as u64 > self.error_count {
+            return Err("more errors listed than counted".to_owned());
+        }
+        Ok(())
     }
 
     /// Adds another accumulator's totals. Both must come from the same config: when they do

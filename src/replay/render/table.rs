@@ -238,8 +238,9 @@ pub fn render(r: &Report) -> String {
                 for m in lost {
                     let _ = writeln!(
                         o,
-                        "  LOST incident {} ({} by {})",
+                        "  LOST incident {} at {} ({} by {})",
                         cell(&m.event_id),
+                        m.event_time,
                         cell(&m.event_name),
                         cell(&m.principal)
                     );

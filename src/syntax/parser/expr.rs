@@ -136,7 +136,7 @@ mod tests {
         let ast = parse("{ $.a = 1 || $.b = 2 && ($.c = 3 && $.d = 4) }").unwrap();
         assert_eq!(
             ast.to_string(),
-            "{ $.a = 1 || $.b = 2 && ($.c = 3 && $.d = 4) }"
+            "{ $.a = 1 || ($.b = 2 && ($.c = 3 && $.d = 4)) }"
         );
         let Ast::Json(j) = ast else { panic!() };
         let Expr::Or(items, span) = &j.expr else {

@@ -397,7 +397,8 @@ fn detector_section(o: &mut String, d: &DetectorReport, r: &Report, labelled: bo
 
 fn incidents(o: &mut String, list: &[Incident]) {
     o.push_str("<table><thead><tr><th>eventID</th><th>Time</th><th>Event</th><th>Principal</th><th>Matched by (no alarm)</th></tr></thead><tbody>\n");
-    // In time order, so the steps of one attack read together (the JSON lists them by ID).
+    // In time order, so the steps of one attack read together (as the report lists them;
+    // sorted again so a hand-made report reads the same).
     let mut list: Vec<&Incident> = list.iter().collect();
     list.sort_by(|a, b| (&a.event_time, &a.event_id).cmp(&(&b.event_time, &b.event_id)));
     for m in list {
