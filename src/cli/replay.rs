@@ -227,11 +227,15 @@ fn replay(args: Args) -> Result<ExitCode, String> {
         progress_bar(disk_total)
     };
     let records = AtomicU64::new(0);
+    let files = AtomicU64::new(0);
+    let file_total = found.inputs.len();
     let on_file = |done: FileDone| {
         let n = records.fetch_add(done.records, Ordering::Relaxed) + done.records;
+        let f = files.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(bar) = &bar {
+            // Bytes and files as listed (on disk or in S3).
             bar.inc(done.disk_bytes);
-            bar.set_message(format!("{n} events"));
+            bar.set_message(format!("{f}/{file_total} files, {n} events"));
         }
     };
     let mut state = trail_paths::pool(s3_objects, &args.s3, || {

@@ -665,9 +665,7 @@ async fn list(
         let page = match result {
             Ok(page) => page,
             Err(e) => {
-                let (prefix, _) = match &job {
-                    Job::Exact(p) | Job::Folder(p) | Job::Flat(p) => (p, ()),
-                };
+                let (Job::Exact(prefix) | Job::Folder(prefix) | Job::Flat(prefix)) = &job;
                 let message = describe("ListObjectsV2", &e);
                 let fatal = match &e {
                     SdkError::ServiceError(se) => {
@@ -745,4 +743,98 @@ async fn list(
         })
         .collect();
     Ok(listing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trail::time::days_from_civil;
+
+    fn jobs(prefix: &str, window: &TimeWindow) -> Vec<String> {
+        let mut out = Vec::new();
+        folder_jobs(prefix.to_owned(), window, &mut out);
+        out.iter()
+            .map(|j| match j {
+                Job::Exact(p) => format!("exact {p}"),
+                Job::Folder(p) => format!("folder {p}"),
+                Job::Flat(p) => format!("flat {p}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn urls() {
+        assert_eq!(S3Url::parse("./trail"), None);
+        let url = S3Url::parse("s3://b/AWSLogs/1/").and_then(Result::ok);
+        assert_eq!(
+            url,
+            Some(S3Url {
+                bucket: "b".into(),
+                prefix: "AWSLogs/1/".into()
+            })
+        );
+        let bare = S3Url::parse("s3://b").and_then(Result::ok);
+        assert_eq!(bare.map(|u| u.prefix), Some(String::new()));
+        assert!(matches!(S3Url::parse("s3:///key"), Some(Err(_))));
+    }
+
+    #[test]
+    fn a_region_with_a_window_lists_its_days_only() {
+        let day = |m, d| days_from_civil(2025, m, d) * DAY;
+        let window = TimeWindow {
+            since: Some(day(1, 31) + 3600),
+            until: Some(day(2, 1) + 60),
+        };
+        let region = "AWSLogs/o-x/1/CloudTrail/us-east-1/";
+        assert_eq!(
+            jobs(region, &window),
+            [
+                format!("flat {region}2025/01/31/"),
+                format!("flat {region}2025/02/01/"),
+                format!("flat {region}2025/02/02/"),
+            ]
+        );
+        // Each listed day is one the local walk keeps, and the days around are not.
+        for (d, kept) in [
+            ("2025/01/30", false),
+            ("2025/01/31", true),
+            ("2025/02/02", true),
+            ("2025/02/03", false),
+        ] {
+            let key = format!("{region}{d}/f.json.gz");
+            assert_eq!(window.may_hold_s3_key(Path::new(&key)), kept, "{key}");
+        }
+        assert_eq!(
+            jobs(region, &TimeWindow::default()),
+            [format!("flat {region}")]
+        );
+        let since_only = TimeWindow {
+            since: window.since,
+            until: None,
+        };
+        assert_eq!(jobs(region, &since_only), [format!("folder {region}")]);
+        // Walking down with one end: years, months and days outside are not descended into.
+        assert!(jobs(&format!("{region}2024/"), &since_only).is_empty());
+        assert_eq!(
+            jobs(&format!("{region}2025/"), &since_only),
+            [format!("folder {region}2025/")]
+        );
+        assert!(jobs(&format!("{region}2025/01/30/"), &since_only).is_empty());
+        assert_eq!(
+            jobs(&format!("{region}2025/01/31/"), &since_only),
+            [format!("flat {region}2025/01/31/")]
+        );
+    }
+
+    #[test]
+    fn digests_and_hidden_folders_are_never_listed() {
+        let w = TimeWindow::default();
+        assert!(jobs("AWSLogs/1/CloudTrail-Digest/", &w).is_empty());
+        assert!(jobs("AWSLogs/.trash/", &w).is_empty());
+        assert_eq!(jobs("AWSLogs/1/", &w), ["folder AWSLogs/1/"]);
+        assert!(walked_object("a/b.json.gz", "a/"));
+        assert!(!walked_object("a/labels.jsonl", "a/"));
+        assert!(!walked_object("a/.x/b.json.gz", "a/"));
+        assert!(!walked_object("a/CloudTrail-Digest/b.json.gz", "a/"));
+    }
 }
