@@ -63,14 +63,24 @@ pub struct CaseFileError {
     pub path: PathBuf,
     /// 1-based line, when the problem is a line.
     pub line: Option<usize>,
+    /// 1-based column on `line` (1 when the whole line is at fault).
+    pub column: usize,
     /// What is wrong.
     pub message: String,
 }
 
+/// `path:line:col: message`, or `path: message` for the whole file.
 impl fmt::Display for CaseFileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
-            Some(l) => write!(f, "{}:{}: {}", self.path.display(), l, self.message),
+            Some(l) => write!(
+                f,
+                "{}:{}:{}: {}",
+                self.path.display(),
+                l,
+                self.column,
+                self.message
+            ),
             None => write!(f, "{}: {}", self.path.display(), self.message),
         }
     }
@@ -85,13 +95,17 @@ pub fn parse_cases(text: &str, path: &Path) -> Result<Vec<Case>, CaseFileError> 
         if line.trim().is_empty() {
             continue;
         }
-        let err = |message: String| CaseFileError {
+        let err = |column: usize, message: String| CaseFileError {
             path: path.to_owned(),
             line: Some(i + 1),
+            column,
             message,
         };
-        let v: Value = serde_json::from_str(line).map_err(|e| err(format!("not JSON: {e}")))?;
-        cases.push(case_from_value(v, i + 1).map_err(err)?);
+        let v: Value = serde_json::from_str(line).map_err(|e| {
+            let message = crate::trail::reader::json_message(&e);
+            err(e.column().max(1), format!("not JSON: {message}"))
+        })?;
+        cases.push(case_from_value(v, i + 1).map_err(|m| err(1, m))?);
     }
     Ok(cases)
 }
@@ -149,11 +163,13 @@ pub fn load_cases(path: &Path) -> Result<Vec<Case>, CaseFileError> {
         crate::textfile::ReadTextError::Utf8 { line, column } => CaseFileError {
             path: path.to_owned(),
             line: Some(line),
-            message: format!("invalid UTF-8 at column {column}"),
+            column,
+            message: "invalid UTF-8".to_owned(),
         },
         e => CaseFileError {
             path: path.to_owned(),
             line: None,
+            column: 1,
             message: format!("cannot read: {e}"),
         },
     })?;
@@ -230,7 +246,11 @@ mod tests {
         ] {
             let e = parse(&format!("\n{bad}\n")).unwrap_err();
             assert_eq!(e.line, Some(2), "{bad}");
-            assert!(e.to_string().starts_with("t.jsonl:2: "), "{e}");
+            let column = if bad == "not json" { 2 } else { 1 };
+            assert!(
+                e.to_string().starts_with(&format!("t.jsonl:2:{column}: ")),
+                "{e}"
+            );
         }
     }
 

@@ -7,7 +7,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use cwfilter::detectors::{Detector, Profile};
-use cwfilter::replay::{render, report, FileDone, Labels, Partial, Replay, Report, Setup};
+use cwfilter::replay::{
+    calibrate, render, report, AlarmHistory, CalibratedAlarm, FileDone, Labels, Partial, Replay,
+    Report, Setup,
+};
 use cwfilter::trail::{Input, ReadOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -80,6 +83,11 @@ pub struct Args {
     /// read.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// `aws cloudwatch describe-alarm-history --history-item-type StateUpdate --output json`
+    /// (repeatable; pages may be concatenated): compare each replayed alarm's simulated fires
+    /// with its real transitions into ALARM (the report's calibration section).
+    #[arg(long, value_name = "FILE", conflicts_with = "partial_out")]
+    pub alarm_history: Vec<PathBuf>,
     /// Write the replay's state (a partial replay, docs/partials.md) here instead of a report;
     /// `cwfilter merge` turns the partials of several replays into one report.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["format", "output", "fail_on_lost"])]
@@ -166,7 +174,7 @@ fn replay(args: Args) -> Result<ExitCode, String> {
         (None, false) => None,
     };
     let labels = match &labels_text {
-        Some((name, text)) => Some(Labels::from_jsonl(text).map_err(|e| format!("{name}: {e}"))?),
+        Some((name, text)) => Some(Labels::from_jsonl(text).map_err(|e| format!("{name}:{e}"))?),
         None => None,
     };
     let mut current = load_detectors(&args.config, args.profile)?;
@@ -178,6 +186,15 @@ fn replay(args: Args) -> Result<ExitCode, String> {
     if args.fail_on_lost && labels.is_none() {
         return Err("--fail-on-lost needs labels (--labels FILE)".to_owned());
     }
+    let history = read_alarm_history(&args.alarm_history)?;
+    // A deployed alarm's name is its AlarmName; a simple-container detector's, its key.
+    let alarm_names: Vec<CalibratedAlarm> = current
+        .iter()
+        .map(|d| CalibratedAlarm {
+            detector: d.key.clone(),
+            alarm_name: d.alarm_name.clone().unwrap_or_else(|| d.key.clone()),
+        })
+        .collect();
     let replay = Replay::new(Setup {
         current,
         baseline,
@@ -221,21 +238,23 @@ fn replay(args: Args) -> Result<ExitCode, String> {
         });
     }
     let disk_total: u64 = found.inputs.iter().filter_map(Input::file_size).sum();
+    let file_total = found.inputs.len() as u64;
     let bar = if args.no_progress || stdin_paths {
         None
     } else {
-        progress_bar(disk_total)
+        progress_bar(disk_total, file_total)
     };
     let records = AtomicU64::new(0);
     let files = AtomicU64::new(0);
-    let file_total = found.inputs.len();
+    let decompressed = AtomicU64::new(0);
     let on_file = |done: FileDone| {
         let n = records.fetch_add(done.records, Ordering::Relaxed) + done.records;
         let f = files.fetch_add(1, Ordering::Relaxed) + 1;
+        let b = decompressed.fetch_add(done.bytes, Ordering::Relaxed) + done.bytes;
         if let Some(bar) = &bar {
             // Bytes and files as listed (on disk or in S3).
             bar.inc(done.disk_bytes);
-            bar.set_message(format!("{f}/{file_total} files, {n} events"));
+            bar.set_message(progress_message(f, file_total, n, b, bar.elapsed()));
         }
     };
     let mut state = trail_paths::pool(s3_objects, &args.s3, || {
@@ -261,7 +280,10 @@ fn replay(args: Args) -> Result<ExitCode, String> {
             ExitCode::from(2)
         });
     }
-    let report = state.finish(replay.config());
+    let mut report = state.finish(replay.config());
+    if let Some(history) = &history {
+        report.calibration = Some(calibrate(&report, &alarm_names, history));
+    }
     let named = || {
         if bundled {
             vec!["the bundled trail".to_owned()]
@@ -278,10 +300,31 @@ fn replay(args: Args) -> Result<ExitCode, String> {
     ))
 }
 
+/// The alarm history files, read into one history (`None` without any).
+fn read_alarm_history(files: &[PathBuf]) -> Result<Option<AlarmHistory>, String> {
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let mut history = AlarmHistory::default();
+    for f in files {
+        let text = input::read_text(f).map_err(|e| format!("cannot read alarm history {e}"))?;
+        history
+            .add_json(&text)
+            .map_err(|e| format!("{}: {e}", input::label(f)))?;
+    }
+    Ok(Some(history))
+}
+
 fn print_errors(errors: &[report::InputError]) {
     for e in errors {
+        // One location format: path:line:col (column 1 when the whole line is at fault).
         match e.line {
-            Some(line) => eprintln!("cwfilter: {}:{line}: {}", e.path, e.message),
+            Some(line) => eprintln!(
+                "cwfilter: {}:{line}:{}: {}",
+                e.path,
+                e.column.unwrap_or(1),
+                e.message
+            ),
             None => eprintln!("cwfilter: {}: {}", e.path, e.message),
         }
     }
@@ -345,17 +388,54 @@ pub(super) fn conclude(
     }
 }
 
-/// A progress bar on stderr (bytes read, events, throughput, ETA), only on a terminal.
-fn progress_bar(total_bytes: u64) -> Option<ProgressBar> {
+/// A progress bar on stderr, only on a terminal: elapsed time, the bar (by bytes on disk, so
+/// the time left is right for gzipped files), files done of all, events read, the throughput
+/// of decompressed data, and the time left. As docs/guide.md describes it.
+fn progress_bar(total_bytes: u64, total_files: u64) -> Option<ProgressBar> {
     if !std::io::stderr().is_terminal() {
         return None;
     }
     let bar = ProgressBar::new(total_bytes);
-    let style = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}",
-    )
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let style =
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {msg}, {eta} left")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
+    bar.set_message(progress_message(0, total_files, 0, 0, Duration::ZERO));
     bar.enable_steady_tick(Duration::from_millis(200));
     Some(bar)
+}
+
+/// The progress bar's counters: `3/12 files, 40213 events, 85.2 MB/s` (decompressed bytes
+/// per second of `elapsed`).
+fn progress_message(
+    files: u64,
+    total_files: u64,
+    events: u64,
+    decompressed: u64,
+    elapsed: Duration,
+) -> String {
+    let secs = elapsed.as_secs_f64();
+    let rate = if secs > 0.0 {
+        decompressed as f64 / secs / 1e6
+    } else {
+        0.0
+    };
+    format!("{files}/{total_files} files, {events} events, {rate:.1} MB/s")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_message_counts_files_events_and_decompressed_throughput() {
+        assert_eq!(
+            progress_message(3, 12, 40213, 170_400_000, Duration::from_secs(2)),
+            "3/12 files, 40213 events, 85.2 MB/s"
+        );
+        assert_eq!(
+            progress_message(0, 5, 0, 0, Duration::ZERO),
+            "0/5 files, 0 events, 0.0 MB/s"
+        );
+    }
 }

@@ -281,11 +281,12 @@ impl Replay {
             Item::Oversize { .. } => acc.add_oversize(),
             Item::Error(e) => {
                 let message = match (e.column, e.position.index) {
-                    (Some(c), _) => format!("column {c}: {}", e.message),
                     (None, Some(i)) => format!("record [{i}]: {}", e.message),
-                    (None, None) => e.message.clone(),
+                    _ => e.message.clone(),
                 };
-                acc.add_error(&e.path, e.position.line, &message);
+                // A column without a line cannot be written as path:line:col.
+                let column = e.column.filter(|_| e.position.line.is_some());
+                acc.add_error_at(&e.path, e.position.line, column, &message);
             }
         }
     }

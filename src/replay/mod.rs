@@ -6,6 +6,7 @@
 //! [`render::render`].
 
 pub mod attribution;
+pub mod calibration;
 pub mod core;
 pub mod driver;
 pub mod partial;
@@ -13,6 +14,7 @@ pub mod render;
 pub mod report;
 pub mod time;
 
+pub use self::calibration::{calibrate, AlarmHistory, CalibratedAlarm, Calibration};
 pub use self::core::{Accumulator, DetectorSpec, Observed, ReplayConfig, SetupError, Verdicts};
 pub use self::driver::{FileDone, Replay, Setup};
 pub use self::partial::{Partial, PartialError};

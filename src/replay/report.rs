@@ -24,6 +24,10 @@ pub struct Report {
     pub missed_incidents: Option<Vec<Incident>>,
     /// `null` without `--baseline`.
     pub what_if: Option<WhatIf>,
+    /// The simulated fires against the real alarm history (`--alarm-history`); absent
+    /// without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<super::calibration::Calibration>,
 }
 
 /// What the replay read, and what it could not use.
@@ -57,6 +61,9 @@ pub struct InputError {
     /// 1-based line in the input; absent for whole-file errors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
+    /// 1-based column on `line`, when known (a JSON syntax error).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u64>,
     /// What is wrong.
     pub message: String,
 }

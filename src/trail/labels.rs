@@ -30,18 +30,21 @@ impl Label {
     }
 }
 
-/// A label file that cannot be used, with the 1-based line at fault.
+/// A label file that cannot be used, with the 1-based line and column at fault.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LabelError {
     /// 1-based line at fault.
     pub line: usize,
+    /// 1-based column (1 when the whole line is at fault).
+    pub column: usize,
     /// What is wrong.
     pub message: String,
 }
 
+/// `line:col: message`, to follow the file's path and a `:` (`labels.jsonl:2:29: ...`).
 impl std::fmt::Display for LabelError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}: {}", self.line, self.message)
+        write!(f, "{}:{}: {}", self.line, self.column, self.message)
     }
 }
 
@@ -73,14 +76,17 @@ impl Labels {
             }
             let parsed: Line = serde_json::from_str(raw).map_err(|e| LabelError {
                 line,
+                column: e.column().max(1),
                 message: format!(
-                    "expected {{\"eventID\": \"...\", \"label\": \"malicious\"|\"benign\"}}: {e}"
+                    "expected {{\"eventID\": \"...\", \"label\": \"malicious\"|\"benign\"}}: {}",
+                    crate::trail::reader::json_message(&e)
                 ),
             })?;
             match by_id.insert(parsed.event_id.clone(), parsed.label) {
                 Some(prev) if prev != parsed.label => {
                     return Err(LabelError {
                         line,
+                        column: 1,
                         message: format!(
                             "eventID {:?} is labelled both malicious and benign",
                             parsed.event_id

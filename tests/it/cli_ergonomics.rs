@@ -946,3 +946,131 @@ fn explain_indents_by_the_tree_notes_absent_fields_and_narrows_to_one_event_id()
     ]);
     assert_eq!(stdout(&out), "1\n");
 }
+
+#[test]
+fn one_location_format_for_configs_labels_case_files_and_trail_records() {
+    let dir = TempDir::new("ergo-locations");
+    let at = |rel: &str, text: &str| dir.write(rel, text).to_str().unwrap().to_owned();
+    let err_of = |args: &[&str]| {
+        let out = run(args);
+        assert_eq!(code(&out), Some(2), "{args:?}: {}", stderr(&out));
+        stderr(&out)
+    };
+
+    // A tab in a YAML indentation: reported once, at the tab, with the position given once.
+    let tab = at(
+        "tab.yaml",
+        "alerts:\n  rootAccountUsage: true\n  overrides:\n    rootAccountUsage:\n\t  threshold: 2\n",
+    );
+    let expected = format!(
+        "cwfilter: {tab}:5:1: invalid YAML: tabs disallowed within this context (block indentation)\n  help: YAML indents with spaces only: replace the tab with spaces\n"
+    );
+    assert_eq!(err_of(&["detectors", "--config", &tab]), expected);
+    assert_eq!(err_of(&["lint", "--config", &tab]), expected);
+    assert_eq!(err_of(&["replay", "--config", &tab]), expected);
+    // A tab the scanner meets lines after the scalar it was reading: still the tab's place.
+    let later = at(
+        "later.yaml",
+        "alerts:\n  rootAccountUsage: true\n\n\tx: 1\n",
+    );
+    assert!(
+        err_of(&["detectors", "--config", &later])
+            .starts_with(&format!("cwfilter: {later}:4:1: invalid YAML: ")),
+        "{later}"
+    );
+
+    // Labels: the column of the bad value; a contradiction: the line.
+    let trail = trail(&dir);
+    let labels = at(
+        "labels.jsonl",
+        "{\"eventID\": \"r1\", \"label\": \"malicious\"}\n{\"eventID\": \"r2\", \"label\": \"evil\"}\n",
+    );
+    assert_eq!(
+        err_of(&["replay", "--labels", &labels, &trail]),
+        format!("cwfilter: {labels}:2:33: expected {{\"eventID\": \"...\", \"label\": \"malicious\"|\"benign\"}}: unknown variant `evil`, expected `malicious` or `benign`\n")
+    );
+    let twice = at(
+        "twice.jsonl",
+        "{\"eventID\": \"r1\", \"label\": \"malicious\"}\n{\"eventID\": \"r1\", \"label\": \"benign\"}\n",
+    );
+    assert_eq!(
+        err_of(&["replay", "--labels", &twice, &trail]),
+        format!("cwfilter: {twice}:2:1: eventID \"r1\" is labelled both malicious and benign\n")
+    );
+
+    // Case files.
+    let cases = at(
+        "cases.jsonl",
+        "{\"id\": \"a\", \"pattern\": \"{ $.a = 1 }\", \"event\": {\"a\": 1}, \"expect\": true}\n{\"id\": \"b\", \"pattern\": 3}\n",
+    );
+    assert!(err_of(&["check", &cases]).starts_with(&format!(
+        "cwfilter: {cases}:2:1: case b: \"pattern\" must be a string\n"
+    )));
+    let broken = at("broken.jsonl", "{\"id\": \"a\", }\n");
+    assert!(
+        err_of(&["check", &broken]).starts_with(&format!("cwfilter: {broken}:1:13: not JSON: "))
+    );
+
+    // Trail records: on stderr and in the report.
+    let bad = at(
+        "bad/t.jsonl",
+        "{\"eventID\": \"x\", \"eventTime\": \"2025-01-01T00:00:00Z\"}\n{bad\n",
+    );
+    let out = run(&["replay", "--no-progress", &bad]);
+    assert_eq!(code(&out), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!("cwfilter: {bad}:2:2: invalid JSON: key must be a string\n")
+    );
+    assert!(
+        stdout(&out).contains(&format!(
+            "  {bad}:2:2: invalid JSON: key must be a string\n"
+        )),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn the_progress_bar_shows_what_the_guide_says() {
+    let dir = TempDir::new("ergo-progress");
+    for (i, day) in ["06", "07", "08"].iter().enumerate() {
+        dir.write(
+            &format!("trail/{i}.jsonl"),
+            jsonl(&[root_login(
+                &format!("r{i}"),
+                &format!("2025-01-{day}T10:00:00Z"),
+            )]),
+        );
+    }
+    let trail = dir.join("trail");
+    let out = dir.join("report.json");
+    let (status, text) = on_terminal(&format!(
+        "replay --format json -o {} {}",
+        out.display(),
+        trail.display()
+    ));
+    assert_eq!(status, Some(0), "{text}");
+    // docs/guide.md: "the time elapsed, files done of all, events read, MB/s of decompressed
+    // data and the time left".
+    assert!(text.contains("[00:00:0"), "{text:?}");
+    assert!(text.contains("0/3 files, 0 events, 0.0 MB/s, "), "{text:?}");
+    assert!(text.contains(" left"), "{text:?}");
+    let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/guide.md"))
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        guide.contains("a progress bar on stderr shows the time elapsed, files done of all, events read, MB/s of decompressed data and the time left"),
+        "the guide describes the bar"
+    );
+    // --no-progress: no bar, even on a terminal.
+    let (status, text) = on_terminal(&format!(
+        "replay --no-progress --format json -o {} {}",
+        out.display(),
+        trail.display()
+    ));
+    assert_eq!(status, Some(0), "{text}");
+    assert!(!text.contains(" files, "), "{text:?}");
+}

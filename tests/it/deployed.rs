@@ -502,3 +502,208 @@ fn replay_refuses_a_metric_it_does_not_count_and_names_it() {
     assert!(err.contains("defaultValue 0"), "{err}");
     assert!(err.contains("alarm LoginAlarm"), "{err}");
 }
+
+/// An alarm history as `describe-alarm-history` prints it: for each (alarm, time), an OK ->
+/// ALARM item at that time and an ALARM -> OK item ten minutes later, newest first.
+fn history_doc(transitions: &[(String, i64)]) -> String {
+    let stamp = |t: i64| {
+        let s = cwfilter::trail::time::format_event_time(t);
+        s.replace('Z', ".123000+00:00")
+    };
+    let item = |name: &str, t: i64, old: &str, new: &str| {
+        serde_json::json!({
+            "AlarmName": name,
+            "AlarmType": "MetricAlarm",
+            "Timestamp": stamp(t),
+            "HistoryItemType": "StateUpdate",
+            "HistorySummary": format!("Alarm updated from {old} to {new}"),
+            "HistoryData": serde_json::json!({
+                "version": "1.0",
+                "oldState": {"stateValue": old, "stateReason": "..."},
+                "newState": {"stateValue": new, "stateReason": "Threshold Crossed: 1 datapoint"}
+            }).to_string()
+        })
+    };
+    let mut items = Vec::new();
+    for (name, t) in transitions {
+        items.push(item(name, *t, "OK", "ALARM"));
+        items.push(item(name, *t + 600, "ALARM", "OK"));
+    }
+    items.reverse();
+    // Two pages, one after the other, as `--max-items` paging writes them.
+    let half = items.len() / 2;
+    format!(
+        "{}\n{}\n",
+        serde_json::json!({"AlarmHistoryItems": items[..half], "NextToken": "eyJ4Ijox"}),
+        serde_json::json!({"AlarmHistoryItems": items[half..]})
+    )
+}
+
+#[test]
+fn calibration_agrees_with_a_history_of_the_same_fires_and_names_planted_disagreements() {
+    let config = ["--config", AWS_FILTERS, "--config", AWS_ALARMS];
+    let mut args = vec!["replay", "--format", "json", "--no-progress"];
+    args.extend(config);
+    args.push(trail());
+    let o = run(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(
+        report.get("calibration").is_none(),
+        "absent without a history"
+    );
+    let names = patterns_to_alarm_names();
+    // Real ALARM transitions 90 s after each simulated fire's period ends.
+    let mut real: Vec<(String, i64)> = Vec::new();
+    for d in report["detectors"].as_array().unwrap() {
+        let period = d["alarm"]["period"].as_i64().unwrap();
+        for t in d["fire_times"].as_array().unwrap() {
+            let start = cwfilter::trail::time::parse_event_time(t.as_str().unwrap()).unwrap();
+            real.push((
+                names[d["key"].as_str().unwrap()].clone(),
+                start + period + 90,
+            ));
+        }
+    }
+    assert!(real.len() >= 2, "the trail fires: {real:?}");
+    let dir = TempDir::new("calibration");
+    let calibrated = |history: &str, format: &str| {
+        let path = dir.write("history.json", history);
+        let mut args = vec!["replay", "--format", format, "--no-progress"];
+        args.extend(config);
+        args.extend(["--alarm-history", path.to_str().unwrap(), trail()]);
+        let o = run(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    // The history of the simulated fires themselves, plus an alarm no detector is.
+    let mut same = real.clone();
+    same.push(("SomeOtherAlarm".to_owned(), real[0].1));
+    let json: Value = serde_json::from_str(&calibrated(&history_doc(&same), "json")).unwrap();
+    let c = &json["calibration"];
+    let alarms = c["alarms"].as_array().unwrap();
+    let fired: std::collections::BTreeSet<&String> = real.iter().map(|(n, _)| n).collect();
+    assert_eq!(alarms.len(), fired.len(), "{c:#}");
+    for a in alarms {
+        assert_eq!(a["agreed"], a["simulated"], "{a:#}");
+        assert_eq!(a["real"], a["simulated"], "{a:#}");
+        assert_eq!(a["only_simulated"], serde_json::json!([]));
+        assert_eq!(a["only_real"], serde_json::json!([]));
+    }
+    assert_eq!(c["not_replayed"], serde_json::json!(["SomeOtherAlarm"]));
+    // Alarms that never went to ALARM in the history are not in it at all.
+    assert_eq!(
+        c["not_in_history"].as_array().unwrap().len(),
+        14 - fired.len(),
+        "{c:#}"
+    );
+
+    // Planted: one real fire lost (of an alarm that has others, so it stays in the history),
+    // and a real ALARM three hours after the last one.
+    let lost = real
+        .iter()
+        .position(|(n, _)| real.iter().filter(|(m, _)| m == n).count() > 1)
+        .expect("an alarm fires twice");
+    let (lost_name, lost_time) = real[lost].clone();
+    let mut planted: Vec<(String, i64)> = real.clone();
+    planted.remove(lost);
+    // The extra one inside the window, an hour from any fire of its alarm.
+    let parse = |v: &Value| cwfilter::trail::time::parse_event_time(v.as_str().unwrap()).unwrap();
+    let (start, end) = (
+        parse(&report["window"]["start"]),
+        parse(&report["window"]["end"]),
+    );
+    let extra_name = lost_name.clone();
+    let extra_time = (start..end)
+        .step_by(600)
+        .find(|t| {
+            real.iter()
+                .all(|(n, r)| *n != extra_name || (r - t).abs() > 3600)
+        })
+        .expect("a quiet hour in the window");
+    planted.push((extra_name.clone(), extra_time));
+    let json: Value = serde_json::from_str(&calibrated(&history_doc(&planted), "json")).unwrap();
+    let alarms = json["calibration"]["alarms"].as_array().unwrap();
+    let only_sim: Vec<(&str, &str)> = alarms
+        .iter()
+        .flat_map(|a| {
+            a["only_simulated"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |t| (a["alarm_name"].as_str().unwrap(), t.as_str().unwrap()))
+        })
+        .collect();
+    let only_real: Vec<(&str, &str)> = alarms
+        .iter()
+        .flat_map(|a| {
+            a["only_real"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |t| (a["alarm_name"].as_str().unwrap(), t.as_str().unwrap()))
+        })
+        .collect();
+    let lost_start = cwfilter::trail::time::format_event_time(lost_time - 300 - 90);
+    let extra = cwfilter::trail::time::format_event_time(extra_time);
+    assert_eq!(only_sim, [(lost_name.as_str(), lost_start.as_str())]);
+    assert_eq!(only_real, [(extra_name.as_str(), extra.as_str())]);
+
+    // The table shows the section and each disagreement with its time.
+    let table = calibrated(&history_doc(&planted), "table");
+    assert!(
+        table.contains("calibration against the alarm history"),
+        "{table}"
+    );
+    assert!(
+        table.contains(&format!("only real: {extra_name} ALARM at {extra}")),
+        "{table}"
+    );
+}
+
+/// Detector key -> AlarmName, from `detectors --format json` over the AWS CLI fixtures.
+fn patterns_to_alarm_names() -> BTreeMap<String, String> {
+    let o = run(&[
+        "detectors",
+        "--format",
+        "json",
+        "--config",
+        AWS_FILTERS,
+        "--config",
+        AWS_ALARMS,
+    ]);
+    let list: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["key"].as_str().unwrap().to_owned(),
+                d["alarmName"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_bad_alarm_history_is_an_error_naming_the_file() {
+    let dir = TempDir::new("calibration-bad");
+    for (text, fragment) in [
+        ("{\"MetricAlarms\": []}", "no AlarmHistoryItems"),
+        ("{\"AlarmHistoryItems\": [", "malformed JSON"),
+        (
+            "{\"AlarmHistoryItems\": [{\"AlarmName\": \"A\", \"HistoryItemType\": \"StateUpdate\", \"HistorySummary\": \"Alarm updated from OK to ALARM\", \"Timestamp\": \"yesterday\"}]}",
+            "no readable Timestamp",
+        ),
+    ] {
+        let path = dir.write("h.json", text);
+        let o = run(&[
+            "replay", "--no-progress", "--config", AWS_FILTERS, "--config", AWS_ALARMS,
+            "--alarm-history", path.to_str().unwrap(), trail(),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{text}");
+        let err = stderr(&o);
+        assert!(err.contains("h.json") && err.contains(fragment), "{err}");
+        assert!(stdout(&o).is_empty(), "no report on a bad history");
+    }
+}

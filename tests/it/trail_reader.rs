@@ -274,7 +274,7 @@ fn long_lines_over_the_buffer_limit_are_skipped() {
     assert_eq!(stats.records, 2);
     let errs = errors(&items);
     assert_eq!(errs.len(), 1);
-    assert!(errs[0].contains(":2: line of 5011 bytes"), "{}", errs[0]);
+    assert!(errs[0].contains(":2:1: line of 5011 bytes"), "{}", errs[0]);
 }
 
 #[test]
@@ -389,7 +389,7 @@ fn envelopes_with_bad_members_report_each_member() {
         errs[3],
         "mixed:3[0]: `CloudTrailEvent` is not a JSON object record"
     );
-    assert!(errs[4].starts_with("mixed:4: `Records` is not an array"));
+    assert!(errs[4].starts_with("mixed:4:1: `Records` is not an array"));
 }
 
 use crate::support::TempDir;

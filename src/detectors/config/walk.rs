@@ -18,8 +18,9 @@ pub(super) fn read_alerts(text: &str, cx: &mut Ctx) -> Option<Alerts> {
         Err(e) => {
             let pos = e.location().map(|l| (l.line(), l.column()));
             let message = e.to_string();
-            let first = message.lines().next().unwrap_or("invalid YAML").to_owned();
-            cx.error(pos, format!("invalid YAML: {first}"), None);
+            let first = message.lines().next().unwrap_or("invalid YAML");
+            let (pos, message, help) = yaml_error(text, pos, first);
+            cx.error(pos, format!("invalid YAML: {message}"), help);
             return None;
         }
     };
@@ -28,6 +29,47 @@ pub(super) fn read_alerts(text: &str, cx: &mut Ctx) -> Option<Alerts> {
         walk_alerts(block, &mut alerts, cx);
     }
     Some(alerts)
+}
+
+/// A YAML parser error as one `path:line:col: message`: the parser's own "error: line L
+/// column C: " prefix dropped (the position is given once, in front), and an error about a
+/// tab moved onto the tab (the parser reports where it noticed it: after the tab on its
+/// line, or at the start of the scalar it was scanning, lines earlier), with a help line.
+fn yaml_error(
+    text: &str,
+    pos: Option<(u64, u64)>,
+    message: &str,
+) -> (Option<(u64, u64)>, String, Option<String>) {
+    let mut message = message.trim_start_matches("error: ");
+    if let Some((line, column)) = pos {
+        let prefix = format!("line {line} column {column}: ");
+        message = message.strip_prefix(&prefix).unwrap_or(message);
+    }
+    if !message.contains("tab") {
+        return (pos, message.to_owned(), None);
+    }
+    let help = Some("YAML indents with spaces only: replace the tab with spaces".to_owned());
+    let Some((line, column)) = pos else {
+        return (pos, message.to_owned(), help);
+    };
+    // The last tab at or before the reported column on its line, else the first tab after it.
+    let tabs = text.lines().enumerate().flat_map(|(i, l)| {
+        l.chars()
+            .enumerate()
+            .filter(|(_, c)| *c == '\t')
+            .map(move |(j, _)| (i as u64 + 1, j as u64 + 1))
+    });
+    let mut before = None;
+    let mut after = None;
+    for at in tabs {
+        if at.0 == line && at.1 <= column {
+            before = Some(at);
+        } else if at > (line, column) {
+            after = Some(at);
+            break;
+        }
+    }
+    (before.or(after).or(pos), message.to_owned(), help)
 }
 
 /// The `alerts:` node: the root's own `alerts` key, or `config.alerts` of the one

@@ -84,6 +84,7 @@ impl Accumulator {
             missed_incidents: sim.labelled.then_some(incidents.missed),
             what_if,
             inputs: self.inputs(),
+            calibration: None,
         }
     }
 

@@ -189,10 +189,22 @@ impl Accumulator {
 
     /// Records an unreadable file or a line that is not a record.
     pub fn add_error(&mut self, path: &str, line: Option<u64>, message: &str) {
+        self.add_error_at(path, line, None, message);
+    }
+
+    /// Records an error at a column of a line (a JSON syntax error in a trail file).
+    pub fn add_error_at(
+        &mut self,
+        path: &str,
+        line: Option<u64>,
+        column: Option<u64>,
+        message: &str,
+    ) {
         self.error_count += 1;
         self.errors.push(InputError {
             path: path.to_owned(),
             line,
+            column,
             message: message.to_owned(),
         });
         // Keep the smallest by (path, line), not the first to arrive: which errors come

@@ -258,6 +258,38 @@ pub fn render(r: &Report) -> String {
         o.push('\n');
     }
 
+    if let Some(c) = &r.calibration {
+        let _ = writeln!(o, "### Calibration against the alarm history\n");
+        o.push_str("| Alarm | Simulated | Real | Agreed | Only simulated | Only real |\n|---|--:|--:|--:|---|---|\n");
+        for a in &c.alarms {
+            let times = |ts: &[String]| {
+                ts.iter()
+                    .map(|t| code(t, true))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} | {} |",
+                code(&a.alarm_name, true),
+                a.simulated,
+                a.real,
+                a.agreed,
+                times(&a.only_simulated),
+                times(&a.only_real)
+            );
+        }
+        if !c.not_in_history.is_empty() {
+            let names: Vec<String> = c.not_in_history.iter().map(|n| code(n, false)).collect();
+            let _ = writeln!(o, "\nNot in the history: {}.", names.join(", "));
+        }
+        if !c.not_replayed.is_empty() {
+            let names: Vec<String> = c.not_replayed.iter().map(|n| code(n, false)).collect();
+            let _ = writeln!(o, "\nIn the history, not replayed: {}.", names.join(", "));
+        }
+        o.push('\n');
+    }
+
     if !i.errors.is_empty() {
         let _ = writeln!(o, "### Input errors ({})\n", i.error_count);
         for e in &i.errors {

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use crate::alarm::AlarmSpec;
+use crate::replay::calibration::{AlarmCalibration, Calibration};
 use crate::replay::core::{Accumulator, DetectorSpec, ReplayConfig, Verdicts};
 use crate::replay::report::Report;
 use crate::trail::labels::{Label, Labels};
@@ -94,7 +95,27 @@ pub(crate) fn report() -> Report {
             },
         );
     }
-    acc.finish(&cfg)
+    let mut report = acc.finish(&cfg);
+    report.calibration = Some(calibration());
+    report
+}
+
+/// A calibration whose alarm names carry injection attempts (alarm names are user text).
+fn calibration() -> Calibration {
+    Calibration {
+        alarms: vec![AlarmCalibration {
+            alarm_name: SCRIPT.to_owned(),
+            detector: "rootAccountUsage".to_owned(),
+            simulated: 2,
+            real: 2,
+            agreed: 1,
+            only_simulated: vec!["2024-03-01T10:00:00Z".to_owned()],
+            only_real: vec!["2024-03-02T09:07:00Z".to_owned()],
+            truncated: false,
+        }],
+        not_in_history: vec![FORMULA.to_owned()],
+        not_replayed: vec![PIPE.to_owned(), ESC.to_owned()],
+    }
 }
 
 #[test]

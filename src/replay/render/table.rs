@@ -270,10 +270,16 @@ pub fn render(r: &Report) -> String {
         }
     }
 
+    if let Some(c) = &r.calibration {
+        calibration(&mut o, c);
+    }
+
     if !r.inputs.errors.is_empty() {
         let _ = writeln!(o, "\nerrors ({}):", r.inputs.error_count);
         for e in &r.inputs.errors {
-            let at = e.line.map_or_else(String::new, |l| format!(":{l}"));
+            let at = e
+                .line
+                .map_or_else(String::new, |l| format!(":{l}:{}", e.column.unwrap_or(1)));
             let _ = writeln!(
                 o,
                 "  {}{}: {}",
@@ -284,6 +290,63 @@ pub fn render(r: &Report) -> String {
         }
     }
     o
+}
+
+/// The calibration section: one row per alarm compared, then each disagreement's time.
+fn calibration(o: &mut String, c: &crate::replay::Calibration) {
+    let _ = writeln!(
+        o,
+        "\ncalibration against the alarm history ({} alarm(s) compared):",
+        c.alarms.len()
+    );
+    if !c.alarms.is_empty() {
+        let mut rows = vec![vec![
+            "alarm".to_owned(),
+            "simulated".to_owned(),
+            "real".to_owned(),
+            "agreed".to_owned(),
+            "only simulated".to_owned(),
+            "only real".to_owned(),
+        ]];
+        for a in &c.alarms {
+            rows.push(vec![
+                cell(&a.alarm_name),
+                a.simulated.to_string(),
+                a.real.to_string(),
+                a.agreed.to_string(),
+                a.only_simulated.len().to_string(),
+                a.only_real.len().to_string(),
+            ]);
+        }
+        let mut table = String::new();
+        table_mixed(&mut table, &rows, &[0]);
+        for line in table.lines() {
+            let _ = writeln!(o, "  {line}");
+        }
+    }
+    for a in &c.alarms {
+        for t in &a.only_simulated {
+            let _ = writeln!(o, "  only simulated: {} fire at {t}", cell(&a.alarm_name));
+        }
+        for t in &a.only_real {
+            let _ = writeln!(o, "  only real: {} ALARM at {t}", cell(&a.alarm_name));
+        }
+        if a.truncated {
+            let _ = writeln!(
+                o,
+                "  {}: only the first simulated fires were compared",
+                cell(&a.alarm_name)
+            );
+        }
+    }
+    if !c.not_in_history.is_empty() {
+        let names: Vec<String> = c.not_in_history.iter().map(|n| cell(n)).collect();
+        let _ = writeln!(o, "  not in the history: {}", names.join(", "));
+    }
+    if !c.not_replayed.is_empty() {
+        let names: Vec<String> = c.not_replayed.iter().map(|n| cell(n)).collect();
+        let _ = writeln!(o, "  in the history, not replayed: {}", names.join(", "));
+    }
 }
 
 /// Aligns `rows` in columns two spaces apart: the `left` columns left-aligned, others right.

@@ -362,7 +362,7 @@ impl<R: Read> Reader<'_, '_, R> {
 }
 
 /// serde_json's message without its " at line L column C" suffix (positions are ours).
-pub(super) fn json_message(e: &serde_json::Error) -> String {
+pub(crate) fn json_message(e: &serde_json::Error) -> String {
     let full = e.to_string();
     let suffix = format!(" at line {} column {}", e.line(), e.column());
     full.strip_suffix(&suffix).unwrap_or(&full).to_string()

@@ -23,6 +23,7 @@ use flate2::read::MultiGzDecoder;
 mod discover;
 mod event_time;
 mod lines;
+pub(crate) use lines::json_message;
 mod shapes;
 
 pub use self::discover::discover;
@@ -151,10 +152,13 @@ pub struct TrailError {
 impl fmt::Display for TrailError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.path)?;
+        // path:line:col (column 1 when the whole line is at fault), or path:line[index] for
+        // a member of an envelope, the locator `match` prints for records.
         if let Some(line) = self.position.line {
-            write!(f, ":{line}")?;
-            if let Some(col) = self.column {
-                write!(f, ":{col}")?;
+            match (self.column, self.position.index) {
+                (Some(col), _) => write!(f, ":{line}:{col}")?,
+                (None, Some(_)) => write!(f, ":{line}")?,
+                (None, None) => write!(f, ":{line}:1")?,
             }
         }
         if let Some(index) = self.position.index {

@@ -254,6 +254,34 @@ pub fn render(r: &Report) -> String {
         }
     }
 
+    if let Some(c) = &r.calibration {
+        o.push_str("<h2>Calibration against the alarm history</h2>\n");
+        o.push_str("<table><thead><tr><th>Alarm</th><th class=\"n\">Simulated</th><th class=\"n\">Real</th><th class=\"n\">Agreed</th><th>Only simulated</th><th>Only real</th></tr></thead><tbody>\n");
+        for a in &c.alarms {
+            let times = |ts: &[String]| ts.iter().map(|x| t(x)).collect::<Vec<_>>().join(", ");
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+                t(&a.alarm_name),
+                a.simulated,
+                a.real,
+                a.agreed,
+                times(&a.only_simulated),
+                times(&a.only_real)
+            );
+        }
+        o.push_str("</tbody></table>\n");
+        for (what, names) in [
+            ("Not in the history", &c.not_in_history),
+            ("In the history, not replayed", &c.not_replayed),
+        ] {
+            if !names.is_empty() {
+                let names: Vec<String> = names.iter().map(|n| t(n)).collect();
+                let _ = writeln!(o, "<p class=\"meta\">{what}: {}.</p>", names.join(", "));
+            }
+        }
+    }
+
     if !i.errors.is_empty() {
         let _ = writeln!(o, "<h2>Input errors ({})</h2>", i.error_count);
         o.push_str("<table><thead><tr><th>File</th><th class=\"n\">Line</th><th>Error</th></tr></thead><tbody>\n");
