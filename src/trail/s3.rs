@@ -681,7 +681,8 @@ async fn list(
                     SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => true,
                     _ => false,
                 };
-                if fatal {
+                // The PATH itself cannot be listed (access denied on it): nothing to read.
+                if fatal || *prefix == url.prefix {
                     return Err(S3Error(format!("s3://{}/{prefix}: {message}", url.bucket)));
                 }
                 listing.errors.push(TrailError {
