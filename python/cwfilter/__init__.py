@@ -10,10 +10,18 @@ from __future__ import annotations
 
 from typing import Union
 
-from ._native import Pattern, Replay, Report, merge, __version__
+from ._native import Pattern, Replay, Report, merge, merge_partials, __version__
 from ._native import _match_array
 
-__all__ = ["Pattern", "Replay", "Report", "match_array", "merge", "__version__"]
+__all__ = [
+    "Pattern",
+    "Replay",
+    "Report",
+    "match_array",
+    "merge",
+    "merge_partials",
+    "__version__",
+]
 
 
 def match_array(pattern: Union[Pattern, str], array):

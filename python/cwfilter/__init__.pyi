@@ -36,7 +36,8 @@ def match_array(pattern, array):
     ``string_view`` array in one call into Rust; nulls are non-matches (no nulls out)."""
 
 class Replay:
-    """A replay configuration (as the flags of ``cwfilter replay``), compiled once.
+    """A replay configuration (as the flags of ``cwfilter replay``), compiled once. It
+    pickles as the texts of its files, so it can be shipped to Spark executors.
 
     ``config`` is one config file or a list of them (``--config``); without one, every
     detector of ``profile`` (``upstream`` or ``securityhub``). ``baseline`` and ``labels`` are
@@ -57,10 +58,12 @@ class Replay:
         self,
         objects: pa.Array,
         names: Optional[Union[Sequence[str], pa.Array]] = None,
+        errors: Optional[Sequence[Tuple[str, str]]] = None,
     ) -> bytes:
         """Replays CloudTrail objects (a binary array of whole file contents, gzip or not)
         into a partial replay (docs/partials.md). ``names`` are what errors are reported
-        under (``object[i]`` by default); a null object is an input error."""
+        under (``object[i]`` by default); a null object is an input error. ``errors`` are
+        ``(path, message)`` input errors found before reading, recorded as such."""
     def may_hold(self, path: _Path) -> bool:
         """Whether an object at ``path`` may hold events in the window, from the date in its
         S3 key (the pruning ``cwfilter replay`` does before reading)."""
@@ -85,6 +88,9 @@ class Report:
     def exit_code(self) -> int:
         """What ``cwfilter replay`` would exit with: 2 when an input could not be read or no
         CloudTrail record was found, else 0."""
+
+def merge_partials(partials: Iterable[bytes]) -> bytes:
+    """Merges partial replays into one partial replay, for merging in stages."""
 
 def merge(partials: Iterable[bytes]) -> Report:
     """Merges partial replays (``Replay.partial`` bytes, or files of ``cwfilter replay

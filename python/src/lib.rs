@@ -154,24 +154,20 @@ fn paths(obj: &Bound<'_, PyAny>) -> PyResult<Vec<PathBuf>> {
     }
 }
 
-fn load_detectors(configs: &[PathBuf], profile: Profile) -> PyResult<Vec<Detector>> {
-    let loaded = match configs {
-        [] => detectors::load(None, profile),
-        [one] => detectors::load(Some(one), profile),
-        many => {
-            let mut files = Vec::new();
-            for p in many {
-                let text = std::fs::read_to_string(p).map_err(|e| {
-                    PyValueError::new_err(format!("{}: cannot read config: {e}", p.display()))
-                })?;
-                files.push((p.display().to_string(), text));
-            }
-            detectors::load_files(&files, profile)
-        }
-    }
-    .map_err(|e| PyValueError::new_err(e.to_string()))?;
+/// A file's name (as errors show it) and its text.
+type NamedText = (String, String);
+
+fn read_named(p: &Path, what: &str) -> PyResult<NamedText> {
+    let text = std::fs::read_to_string(p)
+        .map_err(|e| PyValueError::new_err(format!("{}: cannot read {what}: {e}", p.display())))?;
+    Ok((p.display().to_string(), text))
+}
+
+fn load_detectors(files: &[NamedText], profile: Profile) -> PyResult<Vec<Detector>> {
+    let loaded =
+        detectors::load_files(files, profile).map_err(|e| PyValueError::new_err(e.to_string()))?;
     if loaded.detectors.is_empty() {
-        let names: Vec<String> = configs.iter().map(|p| p.display().to_string()).collect();
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
         return Err(PyValueError::new_err(format!(
             "{}: enables no detector: nothing to replay",
             names.join(", ")
@@ -193,6 +189,55 @@ fn bound(value: Option<&str>, which: WindowBound) -> PyResult<Option<i64>> {
 struct PyReplay {
     inner: Box<cwfilter::replay::Replay>,
     window: TimeWindow,
+    /// What it was built from, so that it pickles (Spark ships it to the executors).
+    sources: Sources,
+}
+
+/// The texts and settings a [`PyReplay`] is built from.
+#[derive(Clone)]
+struct Sources {
+    configs: Vec<NamedText>,
+    profile: String,
+    baseline: Option<NamedText>,
+    labels: Option<NamedText>,
+    since: Option<String>,
+    until: Option<String>,
+}
+
+impl Sources {
+    fn build(self) -> PyResult<PyReplay> {
+        let profile =
+            Profile::from_str(&self.profile).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let current = load_detectors(&self.configs, profile)?;
+        let baseline = self
+            .baseline
+            .as_ref()
+            .map(|b| load_detectors(std::slice::from_ref(b), profile))
+            .transpose()?;
+        let labels = self
+            .labels
+            .as_ref()
+            .map(|(name, text)| {
+                Labels::from_jsonl(text).map_err(|e| PyValueError::new_err(format!("{name}: {e}")))
+            })
+            .transpose()?;
+        let window = TimeWindow {
+            since: bound(self.since.as_deref(), WindowBound::Since)?,
+            until: bound(self.until.as_deref(), WindowBound::Until)?,
+        };
+        let inner = cwfilter::replay::Replay::new(Setup {
+            current,
+            baseline,
+            labels,
+            window,
+        })
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(PyReplay {
+            inner: Box::new(inner),
+            window,
+            sources: self,
+        })
+    }
 }
 
 #[pymethods]
@@ -207,49 +252,70 @@ impl PyReplay {
         since: Option<&str>,
         until: Option<&str>,
     ) -> PyResult<Self> {
-        let profile =
-            Profile::from_str(profile).map_err(|e| PyValueError::new_err(e.to_string()))?;
-        let configs = config.map(paths).transpose()?.unwrap_or_default();
-        let current = load_detectors(&configs, profile)?;
-        let baseline = baseline
-            .map(|p| load_detectors(std::slice::from_ref(&p), profile))
-            .transpose()?;
-        let labels = labels
-            .map(|p| {
-                let text = std::fs::read_to_string(&p).map_err(|e| {
-                    PyValueError::new_err(format!("cannot read labels {}: {e}", p.display()))
-                })?;
-                Labels::from_jsonl(&text)
-                    .map_err(|e| PyValueError::new_err(format!("{}: {e}", p.display())))
-            })
-            .transpose()?;
-        let window = TimeWindow {
-            since: bound(since, WindowBound::Since)?,
-            until: bound(until, WindowBound::Until)?,
-        };
-        let inner = cwfilter::replay::Replay::new(Setup {
-            current,
+        let configs = config
+            .map(paths)
+            .transpose()?
+            .unwrap_or_default()
+            .iter()
+            .map(|p| read_named(p, "config"))
+            .collect::<PyResult<Vec<_>>>()?;
+        Sources {
+            configs,
+            profile: profile.to_owned(),
+            baseline: baseline.map(|p| read_named(&p, "baseline")).transpose()?,
+            labels: labels.map(|p| read_named(&p, "labels")).transpose()?,
+            since: since.map(str::to_owned),
+            until: until.map(str::to_owned),
+        }
+        .build()
+    }
+
+    /// Builds a replay from file texts rather than paths (what unpickling does).
+    #[staticmethod]
+    #[pyo3(signature = (configs, profile, baseline, labels, since, until))]
+    fn _from_texts(
+        configs: Vec<NamedText>,
+        profile: String,
+        baseline: Option<NamedText>,
+        labels: Option<NamedText>,
+        since: Option<String>,
+        until: Option<String>,
+    ) -> PyResult<Self> {
+        Sources {
+            configs,
+            profile,
             baseline,
             labels,
-            window,
-        })
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        Ok(PyReplay {
-            inner: Box::new(inner),
-            window,
-        })
+            since,
+            until,
+        }
+        .build()
+    }
+
+    /// Pickles as the texts it was built from (no file is read again when unpickled).
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        let s = self.sources.clone();
+        let rebuild = py.get_type::<PyReplay>().getattr("_from_texts")?;
+        let args = (s.configs, s.profile, s.baseline, s.labels, s.since, s.until)
+            .into_pyobject(py)?
+            .into_any();
+        Ok((rebuild, args))
     }
 
     /// Replays CloudTrail objects (an Arrow binary or string array of whole file contents,
     /// gzip or not, any shape `cwfilter replay` reads) and returns the partial replay as bytes.
     /// `names` (a list or Arrow string array, one per object) is what errors are reported
     /// under; by default `object[i]`. A null object is an input error.
-    #[pyo3(signature = (objects, names=None))]
+    ///
+    /// `errors` are `(path, message)` input errors found before reading (a path that does not
+    /// exist, say), recorded as `cwfilter replay` records them.
+    #[pyo3(signature = (objects, names=None, errors=None))]
     fn partial<'py>(
         &self,
         py: Python<'py>,
         objects: &Bound<'py, PyAny>,
         names: Option<&Bound<'py, PyAny>>,
+        errors: Option<Vec<(String, String)>>,
     ) -> PyResult<Vec<u8>> {
         let array = import_array(objects)?;
         let names: Vec<String> = match names {
@@ -297,6 +363,9 @@ impl PyReplay {
                 if c.is_none() {
                     partial.add_error(n, None, "no content (a null object)");
                 }
+            }
+            for (path, message) in errors.iter().flatten() {
+                partial.add_error(path, None, message);
             }
             partial.to_json()
         });
@@ -379,31 +448,49 @@ impl PyReport {
     }
 }
 
-/// Merges partial replays (bytes from `Replay.partial` or files of `cwfilter replay
-/// --partial-out`) into the report one replay over all their inputs gives.
-#[pyfunction]
-fn merge(py: Python<'_>, partials: &Bound<'_, PyAny>) -> PyResult<PyReport> {
+/// The bytes of each partial of an iterable.
+fn partial_bytes(partials: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<u8>>> {
     let mut all: Vec<Vec<u8>> = Vec::new();
     for p in partials.try_iter()? {
         all.push(p?.extract()?);
     }
-    let report = py.detach(|| -> Result<RustReport, String> {
-        let mut total: Option<Partial> = None;
-        for (i, bytes) in all.iter().enumerate() {
-            let p = Partial::from_slice(bytes).map_err(|e| format!("partial #{i}: {e}"))?;
-            match total.as_mut() {
-                None => total = Some(p),
-                Some(t) => t
-                    .merge(p)
-                    .map_err(|e| format!("partials #0 and #{i}: {e}"))?,
-            }
+    Ok(all)
+}
+
+/// All partials merged into the first; errors name the partial by its index.
+fn merged(all: &[Vec<u8>]) -> Result<Partial, String> {
+    let mut total: Option<Partial> = None;
+    for (i, bytes) in all.iter().enumerate() {
+        let p = Partial::from_slice(bytes).map_err(|e| format!("partial #{i}: {e}"))?;
+        match total.as_mut() {
+            None => total = Some(p),
+            Some(t) => t
+                .merge(p)
+                .map_err(|e| format!("partials #0 and #{i}: {e}"))?,
         }
-        Ok(total.ok_or("no partial to merge")?.finish())
-    });
+    }
+    total.ok_or_else(|| "no partial to merge".to_owned())
+}
+
+/// Merges partial replays (bytes from `Replay.partial` or files of `cwfilter replay
+/// --partial-out`) into the report one replay over all their inputs gives.
+#[pyfunction]
+fn merge(py: Python<'_>, partials: &Bound<'_, PyAny>) -> PyResult<PyReport> {
+    let all = partial_bytes(partials)?;
+    let report = py.detach(|| merged(&all).map(Partial::finish));
     let report = report.map_err(PyValueError::new_err)?;
     Ok(PyReport {
         inner: Arc::new(report),
     })
+}
+
+/// Merges partial replays into one partial (bytes), for merging in stages (per Spark
+/// partition, say); [`merge`] gives the report.
+#[pyfunction]
+fn merge_partials(py: Python<'_>, partials: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    let all = partial_bytes(partials)?;
+    let merged = py.detach(|| merged(&all).map(|p| p.to_json()));
+    Ok(merged.map_err(PyValueError::new_err)?.into_bytes())
 }
 
 /// The native module, `cwfilter._native`; the package `cwfilter` re-exports it.
@@ -414,6 +501,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyReport>()?;
     m.add_function(wrap_pyfunction!(_match_array, m)?)?;
     m.add_function(wrap_pyfunction!(merge, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_partials, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

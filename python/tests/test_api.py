@@ -126,3 +126,23 @@ def test_regression_replays_are_not_misaligned_in_python_objects():
     replays = [cwfilter.Replay() for _ in range(8)]
     patterns = [cwfilter.Pattern('{ $.a = "x*" } ') for _ in range(8)]
     assert len(replays) == len(patterns) == 8
+
+
+def test_a_replay_pickles_as_its_texts_and_merges_in_stages(tmp_path):
+    import pickle
+
+    config = tmp_path / "c.yaml"
+    config.write_text("alerts:\n  rootAccountUsage: true\n")
+    event = (
+        b'{"eventTime": "2025-01-06T10:00:00Z", "eventName": "ConsoleLogin",'
+        b' "eventType": "AwsConsoleSignIn", "userIdentity": {"type": "Root"}}'
+    )
+    r = cwfilter.Replay(config=config, since="2025-01-06")
+    config.unlink()  # unpickling reads no file
+    clone = pickle.loads(pickle.dumps(r))
+    objects = pa.array([event, event], pa.binary())
+    assert clone.partial(objects) == r.partial(objects)
+    a, b = r.partial(objects), clone.partial(objects[:1])
+    staged = cwfilter.merge([cwfilter.merge_partials([a, b])])
+    assert staged.to_json() == cwfilter.merge([a, b]).to_json()
+    assert '"matched": 3' in staged.to_json()

@@ -13,6 +13,15 @@ use cwfilter::trail::time::{parse_bound, Bound, TimeWindow};
 pub const NO_INPUT: &str = "no input: give a PATH or pipe records to stdin";
 
 /// True when `path` is `-`, the standard stream.
+/// Where a record is, for an error about it: `path:line:1` (the one location format), or
+/// `path:line[index]` for a member of an envelope.
+pub fn record_at(input: &impl std::fmt::Display, position: &cwfilter::trail::Position) -> String {
+    match (position.line, position.index) {
+        (Some(line), None) => format!("{input}:{line}:1"),
+        _ => format!("{input}{position}"),
+    }
+}
+
 pub fn is_dash(path: &Path) -> bool {
     path.as_os_str() == "-"
 }

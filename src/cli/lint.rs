@@ -361,7 +361,10 @@ fn read_one(lint: &TrailLint, input: &Input, opts: &ReadOptions) -> (Accumulator
     read_input(input, opts, &mut |item| match item {
         Item::Record { text, position } => {
             if let Err(e) = lint.observe(&mut acc, text) {
-                errors.push(format!("{input}{position}: {e}"));
+                errors.push(format!(
+                    "{}: {e}",
+                    super::input::record_at(input, &position)
+                ));
             }
         }
         // CloudWatch Logs never receives these; they count for nothing, as in the replay.

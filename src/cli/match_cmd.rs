@@ -195,7 +195,7 @@ fn run_inner(args: Args) -> Result<ExitCode, String> {
                         // Too deep to evaluate: neither selected nor passed over in silence.
                         Err(e) => {
                             errors += 1;
-                            eprintln!("cwfilter: {input}{position}: {e}");
+                            eprintln!("cwfilter: {}: {e}", input::record_at(input, &position));
                             return;
                         }
                     };

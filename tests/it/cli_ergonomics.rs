@@ -979,6 +979,16 @@ fn one_location_format_for_configs_labels_case_files_and_trail_records() {
         "{later}"
     );
 
+    // A deployed-config JSON file, leading blank lines and all.
+    let json = at(
+        "filters.json",
+        "\n  {\"metricFilters\": [\n  {\"a\": }\n]}\n",
+    );
+    assert_eq!(
+        err_of(&["detectors", "--config", &json]),
+        format!("cwfilter: {json}:3:9: malformed JSON: expected value\n")
+    );
+
     // Labels: the column of the bad value; a contradiction: the line.
     let trail = trail(&dir);
     let labels = at(

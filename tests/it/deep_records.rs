@@ -95,7 +95,7 @@ fn match_reports_it_and_neither_selects_nor_skips_it_silently() {
     let err = stderr(&out);
     assert!(
         err.contains(&format!(
-            "{path}:2: record is nested deeper than 127 levels"
+            "{path}:2:1: record is nested deeper than 127 levels"
         )),
         "{err}"
     );

@@ -89,6 +89,7 @@ impl Deployed {
     pub fn error(&mut self, file: &str, message: String) {
         self.errors.push(diag(file, message));
     }
+
     pub fn error_at(&mut self, file: &str, position: Option<(u64, u64)>, message: String) {
         self.errors.push(Diagnostic {
             position,
@@ -123,6 +124,21 @@ fn json_documents(text: &str) -> Option<Result<Vec<Value>, serde_json::Error>> {
     )
 }
 
+/// Where in `text` a [`json_documents`] error is: serde_json counts from the first `{` or `[`,
+/// after the byte-order mark and leading whitespace that function skips.
+fn json_error_position(text: &str, e: &serde_json::Error) -> (u64, u64) {
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    let skipped = &text[..text.len() - t.len()];
+    let lines = skipped.matches('\n').count();
+    let column = if e.line() <= 1 {
+        let before = skipped.rsplit('\n').next().unwrap_or("");
+        e.column() + before.trim_start_matches('\u{feff}').chars().count()
+    } else {
+        e.column()
+    };
+    ((e.line().max(1) + lines) as u64, column.max(1) as u64)
+}
+
 /// The kind of one JSON document, if it is one of the deployed-config kinds.
 fn json_kind(doc: &Value) -> Option<Kind> {
     let o = doc.as_object()?;
@@ -150,13 +166,10 @@ pub(super) fn load_files(
     let mut deployed = Deployed::default();
     for (file, text) in files {
         match json_documents(text) {
-            Some(Err(e)) => deployed.error(
+            Some(Err(e)) => deployed.error_at(
                 file,
-                format!(
-                    "malformed JSON at line {}, column {}: {e}",
-                    e.line(),
-                    e.column()
-                ),
+                Some(json_error_position(text, &e)),
+                format!("malformed JSON: {}", crate::trail::reader::json_message(&e)),
             ),
             Some(Ok(docs)) if docs.first().and_then(json_kind).is_some() => {
                 for (i, doc) in docs.iter().enumerate() {
