@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
 use super::evaluate::Datapoints;
 use super::spec::Statistic;
 use crate::eval::{Event, MetricTransformation, MetricValue, Pattern};
@@ -36,7 +38,32 @@ impl Ord for OrderedValue {
     }
 }
 
+// Serialized as `[[value, count], ...]` (JSON map keys are strings, values are not).
+impl Serialize for PeriodValues {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.values.iter().map(|(v, n)| (v.0, *n)))
+    }
+}
+
+impl<'de> Deserialize<'de> for PeriodValues {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let pairs = Vec::<(f64, u64)>::deserialize(d)?;
+        let mut p = PeriodValues::default();
+        for (v, n) in pairs {
+            p.push_n(v, n);
+        }
+        Ok(p)
+    }
+}
+
 impl PeriodValues {
+    /// Adds every value of `other`.
+    pub fn merge(&mut self, other: PeriodValues) {
+        for (v, n) in other.values {
+            self.push_n(v.0, n);
+        }
+    }
+
     /// A period holding `value` `n` times.
     pub fn repeated(value: f64, n: u64) -> Self {
         let mut p = PeriodValues::default();
@@ -110,7 +137,42 @@ pub struct MetricSeries {
     series: BTreeMap<Dimensions, BTreeMap<i64, PeriodValues>>,
 }
 
+// Serialized as `[[dimensions, [[period, values], ...]], ...]`.
+impl Serialize for MetricSeries {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(
+            self.series
+                .iter()
+                .map(|(dims, periods)| (dims, periods.iter().collect::<Vec<_>>())),
+        )
+    }
+}
+
+impl<'de> Deserialize<'de> for MetricSeries {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let list = Vec::<(Dimensions, Vec<(i64, PeriodValues)>)>::deserialize(d)?;
+        let mut m = MetricSeries::default();
+        for (dims, periods) in list {
+            let series = m.series.entry(dims).or_default();
+            for (b, p) in periods {
+                series.entry(b).or_default().merge(p);
+            }
+        }
+        Ok(m)
+    }
+}
+
 impl MetricSeries {
+    /// Adds everything `other` received.
+    pub fn merge(&mut self, other: MetricSeries) {
+        for (dims, periods) in other.series {
+            let series = self.series.entry(dims).or_default();
+            for (b, p) in periods {
+                series.entry(b).or_default().merge(p);
+            }
+        }
+    }
+
     /// Records `value` in period `bucket` of the series named by `dimensions`.
     pub fn publish(&mut self, bucket: i64, dimensions: &Dimensions, value: f64) {
         if !self.series.contains_key(dimensions) {

@@ -35,6 +35,11 @@ pub enum Detail {
     Json {
         /// `false` when the message is not JSON (then nothing matches, A12).
         event_is_json: bool,
+        /// The message is JSON-shaped but nests deeper than serde_json's recursion limit: it
+        /// was not read, so the verdict says nothing about it (reported by the replay, `match`
+        /// and `lint` as an error, never as a non-match).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        too_deep: bool,
         /// The leaf conditions in the order written.
         conditions: Vec<ConditionTrace>,
         /// The pattern's `&&`/`||` tree over `conditions`, with each group's verdict.
@@ -262,10 +267,16 @@ impl fmt::Display for Explanation {
             }
             Detail::Json {
                 event_is_json,
+                too_deep,
                 conditions,
                 tree,
             } => {
-                if !event_is_json {
+                if *too_deep {
+                    writeln!(
+                        f,
+                        "  the event nests deeper than 127 levels: it was not read, so JSON patterns were not evaluated on it"
+                    )?;
+                } else if !event_is_json {
                     writeln!(
                         f,
                         "  the event is not JSON: a JSON pattern never matches it"

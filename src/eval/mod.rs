@@ -132,6 +132,7 @@ impl Pattern {
                     matched,
                     detail: Detail::Json {
                         event_is_json: root.is_some(),
+                        too_deep: root.is_none() && nests_too_deep(&event.text()),
                         conditions,
                         tree,
                     },
@@ -446,3 +447,12 @@ impl fmt::Display for Pattern {
 
 #[cfg(test)]
 mod tests;
+
+/// Whether `text` fails to parse only because it nests deeper than serde_json's recursion
+/// limit (serde_json says so in its message alone; `crate::engine` classifies the same way).
+fn nests_too_deep(text: &str) -> bool {
+    matches!(
+        serde_json::from_str::<serde_json::Value>(text),
+        Err(e) if e.is_syntax() && e.to_string().starts_with("recursion limit exceeded")
+    )
+}

@@ -477,3 +477,32 @@ fn metric_value_selectors_follow_the_pattern_grammar() {
     );
     assert_eq!(MetricValue::parse("1e999").unwrap_err().text, "1e999");
 }
+
+/// Regression (#10 bug 3, library side): a record nested deeper than serde_json's limit was
+/// explained as "not JSON"; it is valid JSON that was not read.
+#[test]
+fn explain_says_a_too_deep_record_was_not_read() {
+    let p = Pattern::parse("{ $.a = 1 }").unwrap();
+    let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    let e = p.explain(&crate::eval::Message::new(&deep));
+    assert!(!e.matched);
+    let Detail::Json {
+        event_is_json,
+        too_deep,
+        ..
+    } = &e.detail
+    else {
+        panic!("json detail expected")
+    };
+    assert!(!event_is_json && *too_deep);
+    assert!(
+        e.to_string().contains("nests deeper than 127 levels"),
+        "{e}"
+    );
+    let plain = p.explain(&crate::eval::Message::new("not json"));
+    assert!(
+        plain.to_string().contains("the event is not JSON"),
+        "{plain}"
+    );
+    assert!(!plain.to_string().contains("deeper"));
+}

@@ -9,14 +9,19 @@
 use rayon::prelude::*;
 use serde_json::Value;
 
-use super::core::{Accumulator, DetectorSpec, ReplayConfig, SetupError, Verdicts};
+use super::core::{
+    Accumulator, DetectorSpec, MetricSpec, Observed, ReplayConfig, SetupError, Verdicts,
+};
 use super::report::Report;
+use crate::alarm::{published, Published};
 use crate::detectors::exclusions::removed_by;
 use crate::detectors::Detector;
 use crate::engine::{Engine, MatchSet, Scratch};
-use crate::eval::Pattern;
+use crate::eval::{MetricTransformation, MetricValue, Pattern};
 use crate::trail::labels::Labels;
-use crate::trail::reader::{read_from, read_input, record_event_time, Input, Item, ReadOptions};
+use crate::trail::reader::{
+    event_time, read_from, read_input, record_event_time, Input, Item, ReadOptions,
+};
 use crate::trail::time::TimeWindow;
 
 /// Inputs replayed in parallel at a time (bounds the partial accumulators alive at once).
@@ -49,6 +54,9 @@ pub struct Replay {
     /// Per current detector with exclusions: the engine index of its base pattern and each
     /// clause as a pattern of its own (a clause holds when it keeps the record).
     exclusions: Vec<Option<(usize, Vec<Pattern>)>>,
+    /// Per current detector whose metric filter does not publish 1 per match: how it
+    /// publishes (its values go to [`Accumulator::publish`]).
+    publishers: Vec<Option<Publisher>>,
 }
 
 /// Progress after one input, for a progress bar.
@@ -64,9 +72,10 @@ pub struct FileDone {
 
 /// The replay keeps a count of matches per period, which is the metric of a filter publishing
 /// `1` per match with no defaultValue and no dimensions (every catalog detector, and most
-/// deployed ones). Other metric filters are refused, never simulated approximately; the model
-/// for them is in `crate::alarm` (docs/alarms.md).
-fn counted_metric(d: &Detector) -> Result<(), SetupError> {
+/// deployed ones). `Ok(None)` for those; for any other filter, the [`MetricSpec`] under which
+/// the accumulator records what each event publishes (docs/alarms.md). A baseline detector
+/// must be of the counted kind (what-if compares configs of the same deployment style).
+fn metric_spec(d: &Detector, baseline: bool) -> Result<Option<MetricSpec>, SetupError> {
     let m = &d.metric;
     let what = if m.value.trim() != "1" {
         format!("metricValue {}", m.value)
@@ -75,16 +84,58 @@ fn counted_metric(d: &Detector) -> Result<(), SetupError> {
     } else if !m.dimensions.is_empty() {
         "dimensions".to_owned()
     } else {
-        return Ok(());
+        return Ok(None);
     };
-    let from = d
-        .source
-        .as_ref()
-        .map_or_else(String::new, |s| format!(" ({s})"));
-    Err(SetupError::UncountedMetric(format!(
-        "detector {}{from}: its metric filter has {what}; replay simulates filters that publish 1 per match without defaultValue or dimensions (select others with --detector)",
-        d.key
-    )))
+    if baseline {
+        let from = d
+            .source
+            .as_ref()
+            .map_or_else(String::new, |s| format!(" ({s})"));
+        return Err(SetupError::UncountedMetric(format!(
+            "baseline detector {}{from}: its metric filter has {what}; a baseline's filters must publish 1 per match without defaultValue or dimensions",
+            d.key
+        )));
+    }
+    Ok(Some(MetricSpec {
+        value: m.value.clone(),
+        dimensions: m.dimensions.clone(),
+        default_value: m.default_value,
+        alarm_dimensions: m.alarm_dimensions.clone(),
+    }))
+}
+
+/// What a current detector's metric filter publishes per event, when it is not 1 per match.
+struct Publisher {
+    pattern: Pattern,
+    transformation: MetricTransformation,
+    dimensions: Vec<(String, MetricValue)>,
+}
+
+impl Publisher {
+    fn new(d: &Detector, spec: &MetricSpec) -> Result<Publisher, SetupError> {
+        let bad = |e: String| {
+            SetupError::UncountedMetric(format!("detector {}: its metric filter {e}", d.key))
+        };
+        let value = MetricValue::parse(&spec.value).map_err(|e| bad(e.to_string()))?;
+        let dimensions = spec
+            .dimensions
+            .iter()
+            .map(|(k, v)| {
+                Ok((
+                    k.clone(),
+                    MetricValue::parse(v).map_err(|e| bad(e.to_string()))?,
+                ))
+            })
+            .collect::<Result<Vec<_>, SetupError>>()?;
+        Ok(Publisher {
+            pattern: compile("the pattern", &d.key, &d.pattern)?,
+            transformation: MetricTransformation {
+                value,
+                default_value: spec.default_value,
+            },
+            dimensions,
+        })
+    }
 }
 
 fn compile(what: &'static str, key: &str, text: &str) -> Result<Pattern, SetupError> {
@@ -106,8 +157,18 @@ impl Replay {
         };
         let mut current = Vec::new();
         let mut exclusions = Vec::new();
-        for d in setup.current.iter().chain(setup.baseline.iter().flatten()) {
-            counted_metric(d)?;
+        for d in setup.baseline.iter().flatten() {
+            metric_spec(d, true)?;
+        }
+        let mut metrics = Vec::new();
+        let mut publishers = Vec::new();
+        for d in &setup.current {
+            let spec = metric_spec(d, false)?;
+            publishers.push(match &spec {
+                Some(spec) => Some(Publisher::new(d, spec)?),
+                None => None,
+            });
+            metrics.push(spec);
         }
         for d in &setup.current {
             current.push(add(compile("the pattern", &d.key, &d.pattern)?));
@@ -139,6 +200,9 @@ impl Replay {
             .map(|b| b.iter().map(spec).collect());
         config.labels = setup.labels;
         config.window = setup.window;
+        if metrics.iter().any(Option::is_some) {
+            config.metrics = metrics;
+        }
         config.validate()?;
         let texts = |ds: Option<&Vec<Detector>>| -> Vec<String> {
             ds.into_iter()
@@ -153,6 +217,7 @@ impl Replay {
             current,
             baseline,
             exclusions,
+            publishers,
         })
     }
 
@@ -295,7 +360,18 @@ impl Replay {
         // Every engine pattern is a current, base or baseline pattern, so an empty match set
         // means no verdict to record: the common case, kept free of allocations.
         if matches.is_empty() && self.config.labels.is_none() {
-            acc.observe_unmatched(&self.config, record_event_time(text));
+            let time = record_event_time(text);
+            let counted = acc.observe_unmatched(&self.config, time) == Observed::Counted;
+            if let (true, Some(t)) = (counted, time) {
+                // A defaultValue is published by every ingested event that does not match.
+                for (i, p) in self.publishers.iter().enumerate() {
+                    if p.as_ref()
+                        .is_some_and(|p| p.transformation.default_value.is_some())
+                    {
+                        acc.publish(&self.config, t, i, Published::NoMatch);
+                    }
+                }
+            }
             return;
         }
         let current: Vec<bool> = self.current.iter().map(|&i| matches.contains(i)).collect();
@@ -323,7 +399,7 @@ impl Replay {
         } else {
             Vec::new()
         };
-        acc.observe(
+        let observed = acc.observe(
             &self.config,
             &record,
             &Verdicts {
@@ -332,6 +408,19 @@ impl Replay {
                 excluded_by: &excluded_by,
             },
         );
+        if observed != Observed::Counted || self.publishers.iter().all(Option::is_none) {
+            return;
+        }
+        let Some(t) = event_time(&record) else { return };
+        for (i, p) in self.publishers.iter().enumerate() {
+            let Some(p) = p else { continue };
+            let published = if current[i] {
+                published(&p.pattern, &p.transformation, &p.dimensions, &record)
+            } else {
+                Published::NoMatch
+            };
+            acc.publish(&self.config, t, i, published);
+        }
     }
 }
 

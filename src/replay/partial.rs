@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::core::{Accumulator, DetectorSpec, ReplayConfig};
+use super::core::{Accumulator, DetectorSpec, MetricSpec, ReplayConfig};
 use super::driver::Replay;
 use super::report::Report;
 use crate::alarm::AlarmSpec;
@@ -57,6 +57,9 @@ pub struct DetectorPrint {
     /// The alarm's threshold as the bits of an IEEE 754 double: exact, where the decimal
     /// `alarm.threshold` is for people.
     pub threshold_bits: u64,
+    /// How its metric filter publishes, when not 1 per match (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<MetricSpec>,
 }
 
 /// The labels as the fingerprint records them.
@@ -118,13 +121,18 @@ impl std::fmt::Display for PartialError {
 
 impl std::error::Error for PartialError {}
 
-fn detector_print(spec: &DetectorSpec, pattern: &str) -> DetectorPrint {
+fn detector_print(
+    spec: &DetectorSpec,
+    pattern: &str,
+    metric: Option<&MetricSpec>,
+) -> DetectorPrint {
     DetectorPrint {
         key: spec.key.clone(),
         pattern: pattern.to_owned(),
         exclusions: spec.exclusions.clone(),
         alarm: spec.alarm.clone(),
         threshold_bits: spec.alarm.threshold.to_bits(),
+        metric: metric.cloned(),
     }
 }
 
@@ -169,20 +177,24 @@ impl Partial {
     /// [`Replay::accumulate_objects`]).
     pub fn new(replay: &Replay, state: Accumulator) -> Partial {
         let cfg = replay.config();
-        let prints = |specs: &[DetectorSpec], patterns: &[String]| -> Vec<DetectorPrint> {
+        let prints = |specs: &[DetectorSpec],
+                      patterns: &[String],
+                      metrics: &[Option<MetricSpec>]|
+         -> Vec<DetectorPrint> {
             specs
                 .iter()
                 .zip(patterns)
-                .map(|(s, p)| detector_print(s, p))
+                .enumerate()
+                .map(|(i, (s, p))| detector_print(s, p, metrics.get(i).and_then(Option::as_ref)))
                 .collect()
         };
         Partial {
             fingerprint: Fingerprint {
-                detectors: prints(&cfg.detectors, replay.current_patterns()),
+                detectors: prints(&cfg.detectors, replay.current_patterns(), &cfg.metrics),
                 baseline: cfg
                     .baseline
                     .as_ref()
-                    .map(|b| prints(b, replay.baseline_patterns())),
+                    .map(|b| prints(b, replay.baseline_patterns(), &[])),
                 labels: cfg.labels.as_ref().map(labels_print),
                 since: cfg.window.since,
                 until: cfg.window.until,
@@ -260,6 +272,7 @@ impl Partial {
             .baseline
             .as_ref()
             .map(|b| b.iter().map(spec_of).collect());
+        config.metrics = fp.detectors.iter().map(|d| d.metric.clone()).collect();
         config.labels = labels;
         config.window = TimeWindow {
             since: fp.since,

@@ -4,6 +4,8 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use crate::alarm::{AlarmError, AlarmSpec};
 use crate::trail::labels::Labels;
 use crate::trail::time::TimeWindow;
@@ -43,6 +45,24 @@ pub struct ReplayConfig {
     pub key_cap: usize,
     /// Distinct values tracked per detector per period.
     pub bucket_key_cap: usize,
+    /// Per current detector, in order: how its metric filter publishes when not 1 per match
+    /// (`None`, or a shorter list: 1 per match, no defaultValue, no dimensions).
+    pub metrics: Vec<Option<MetricSpec>>,
+}
+
+/// A metric filter that does not publish 1 per match: its values are recorded per series and
+/// period ([`crate::alarm::MetricSeries`]; the caller reads them from each record and passes
+/// them to [`super::Accumulator::publish`]), and the alarm is simulated on them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetricSpec {
+    /// `metricValue` as written (`1`, a number, `$.field`, `$name`).
+    pub value: String,
+    /// The transformation's dimensions: name -> `$.field` / `$name`.
+    pub dimensions: std::collections::BTreeMap<String, String>,
+    /// Published by each ingested event that does not match (docs/alarms.md, defaultValue).
+    pub default_value: Option<f64>,
+    /// The one series the alarm sees: its Dimensions (empty for a metric without dimensions).
+    pub alarm_dimensions: crate::alarm::Dimensions,
 }
 
 impl ReplayConfig {
@@ -56,6 +76,7 @@ impl ReplayConfig {
             top_n: 10,
             key_cap: DEFAULT_KEY_CAP,
             bucket_key_cap: DEFAULT_BUCKET_KEY_CAP,
+            metrics: Vec::new(),
         }
     }
 

@@ -417,7 +417,12 @@ fn simulate_alarms(
         .map(|(s, d)| match span {
             Some((start, end)) => evaluate(
                 &s.alarm,
-                &datapoints(&s.alarm, &d.counts),
+                &match &d.metric {
+                    Some(m) => m
+                        .series
+                        .datapoints(s.alarm.statistic, &m.spec.alarm_dimensions),
+                    None => datapoints(&s.alarm, &d.counts),
+                },
                 s.alarm.bucket_of(start),
                 s.alarm.bucket_of(end),
             ),

@@ -19,6 +19,7 @@ use serde_json::Value;
 use self::attr::{Attr, Ids};
 use super::attribution::{self, Actor};
 use super::report::{InputError, MAX_ERRORS};
+use crate::alarm::{MetricSeries, Published};
 use crate::trail::labels::Label;
 use crate::trail::reader::event_time;
 
@@ -28,7 +29,8 @@ mod finish;
 mod sorted;
 
 pub use self::config::{
-    DetectorSpec, ReplayConfig, SetupError, DEFAULT_BUCKET_KEY_CAP, DEFAULT_KEY_CAP, MAX_EXCLUSIONS,
+    DetectorSpec, MetricSpec, ReplayConfig, SetupError, DEFAULT_BUCKET_KEY_CAP, DEFAULT_KEY_CAP,
+    MAX_EXCLUSIONS,
 };
 
 /// The detectors' verdicts on one record.
@@ -61,6 +63,18 @@ struct DetState {
     removed: u64,
     removed_by_clause: Vec<u64>,
     attr: Option<Box<Attr>>,
+    /// What the metric filter published, when it does not publish 1 per match
+    /// ([`MetricSpec`]); the alarm is then simulated on it instead of `counts`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    metric: Option<MetricState>,
+}
+
+/// A metric filter's published values, with the settings that turn them into the alarm's
+/// datapoints.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct MetricState {
+    spec: MetricSpec,
+    series: MetricSeries,
 }
 
 impl DetState {
@@ -81,15 +95,22 @@ impl DetState {
         if let (Some(mine), Some(theirs)) = (self.attr.as_deref_mut(), theirs.attr) {
             mine.merge(*theirs, bucket_cap);
         }
+        if let (Some(mine), Some(theirs)) = (self.metric.as_mut(), theirs.metric) {
+            mine.series.merge(theirs.series);
+        }
     }
 
-    fn new(spec: &DetectorSpec, attributed: bool, cap: usize) -> Self {
+    fn new(spec: &DetectorSpec, attributed: bool, cap: usize, metric: Option<&MetricSpec>) -> Self {
         DetState {
             counts: BTreeMap::new(),
             matched: 0,
             removed: 0,
             removed_by_clause: vec![0; spec.exclusions.len()],
             attr: attributed.then(|| Box::new(Attr::new(cap))),
+            metric: metric.map(|m| MetricState {
+                spec: m.clone(),
+                series: MetricSeries::default(),
+            }),
         }
     }
 }
@@ -155,13 +176,17 @@ impl Accumulator {
             current: cfg
                 .detectors
                 .iter()
-                .map(|d| DetState::new(d, true, cfg.key_cap))
+                .enumerate()
+                .map(|(i, d)| {
+                    let metric = cfg.metrics.get(i).and_then(Option::as_ref);
+                    DetState::new(d, true, cfg.key_cap, metric)
+                })
                 .collect(),
             baseline: cfg
                 .baseline
                 .iter()
                 .flatten()
-                .map(|d| DetState::new(d, false, cfg.key_cap))
+                .map(|d| DetState::new(d, false, cfg.key_cap, None))
                 .collect(),
             incidents: HashMap::new(),
             benign_seen: 0,
@@ -308,6 +333,26 @@ impl Accumulator {
         }
     }
 
+    /// Records what a counted record (one [`Accumulator::observe`] or
+    /// [`Accumulator::observe_unmatched`] counted in the window, at `event_time`) published to
+    /// current detector `detector`'s metric. Only detectors with a [`MetricSpec`] keep it.
+    pub fn publish(
+        &mut self,
+        cfg: &ReplayConfig,
+        event_time: i64,
+        detector: usize,
+        published: Published,
+    ) {
+        let (Some(det), Some(spec)) = (self.current.get_mut(detector), cfg.detectors.get(detector))
+        else {
+            return;
+        };
+        if let Some(m) = det.metric.as_mut() {
+            let bucket = spec.alarm.bucket_of(event_time);
+            m.series.record(bucket, published, m.spec.default_value);
+        }
+    }
+
     /// Counts a record and places it in the window; `Err` says why it is not counted further.
     fn enter(&mut self, cfg: &ReplayConfig, event_time: Option<i64>) -> Result<i64, Observed> {
         self.events += 1;
@@ -350,6 +395,14 @@ impl Accumulator {
                     t.removed_by_clause.len(),
                 ) {
                     return Err(e);
+                }
+                let metric = format!("metric settings of {what} #{i}");
+                if m.metric.as_ref().map(|x| &x.spec) != t.metric.as_ref().map(|x| &x.spec) {
+                    return Err(MergeError {
+                        what: metric,
+                        mine: usize::from(m.metric.is_some()),
+                        theirs: usize::from(t.metric.is_some()),
+                    });
                 }
                 let tables = format!("attribution tables of {what} #{i}");
                 if let Some(e) = mismatch(
