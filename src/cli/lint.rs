@@ -17,7 +17,10 @@ use serde_json::{json, Value};
 use cwfilter::detectors::lint::{self, Finding, LintId};
 use cwfilter::detectors::lint_data::{Accumulator, TrailLint, TrailReport};
 use cwfilter::detectors::{Diagnostic, Origin, Profile};
-use cwfilter::trail::{discover, read_input, Input, Item, ReadOptions};
+use cwfilter::trail::time::TimeWindow;
+use cwfilter::trail::{read_input, Input, Item, ReadOptions};
+
+use super::trail_paths::{self, S3Args};
 
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
@@ -58,10 +61,13 @@ pub struct Args {
     /// where they are otherwise notes; repeatable.
     #[arg(long, value_name = "ID", value_parser = parse_id)]
     pub deny: Vec<LintId>,
-    /// Recorded CloudTrail (files or directories, as the replay takes) to check the
-    /// exclusions and eventName literals against. Default: none (static checks only).
+    /// Recorded CloudTrail (files, directories or `s3://bucket/prefix`, as the replay takes)
+    /// to check the exclusions and eventName literals against. Default: none (static checks
+    /// only).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -226,7 +232,13 @@ pub fn run(args: Args) -> ExitCode {
         None
     } else {
         match trail_lint {
-            Ok(t) => Some(lint_trail(&t, &args.paths)),
+            Ok(t) => match lint_trail(&t, &args.paths, &args.s3) {
+                Ok(run) => Some(run),
+                Err(message) => {
+                    eprintln!("cwfilter: {message}");
+                    return ExitCode::from(2);
+                }
+            },
             Err((what, e)) => {
                 eprintln!("cwfilter: {what} has an invalid pattern");
                 eprintln!("{}", super::input::rendered(&e));
@@ -334,25 +346,28 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// Reads every input (in parallel, one input per task) into the trail checks.
-fn lint_trail(lint: &TrailLint, paths: &[PathBuf]) -> TrailRun {
-    let found = discover(paths, &|_| true);
+fn lint_trail(lint: &TrailLint, paths: &[PathBuf], s3: &S3Args) -> Result<TrailRun, String> {
+    let all = trail_paths::find(paths, &TimeWindow::default(), &|_| true, s3)?;
     let opts = ReadOptions::default();
-    let per_input: Vec<(Accumulator, Vec<String>)> = found
-        .inputs
-        .par_iter()
-        .map(|input| read_one(lint, input, &opts))
-        .collect();
+    let per_input: Vec<(Accumulator, Vec<String>)> = trail_paths::pool(all.s3_objects, s3, || {
+        all.discovered
+            .inputs
+            .par_iter()
+            .map(|input| read_one(lint, input, &opts))
+            .collect()
+    });
+    let found = all.discovered;
     let mut errors: Vec<String> = found.errors.iter().map(ToString::to_string).collect();
     let mut total = lint.accumulator();
     for (acc, errs) in per_input {
         total.merge(acc);
         errors.extend(errs);
     }
-    TrailRun {
+    Ok(TrailRun {
         report: lint.finish(&total),
         inputs: found.inputs.len(),
         errors,
-    }
+    })
 }
 
 fn read_one(lint: &TrailLint, input: &Input, opts: &ReadOptions) -> (Accumulator, Vec<String>) {

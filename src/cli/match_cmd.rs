@@ -8,16 +8,18 @@ use cwfilter::detectors::Profile;
 use cwfilter::engine::{Engine, RecordErrorKind};
 use cwfilter::eval::{Message, Pattern};
 use cwfilter::trail::reader::record_event_time;
-use cwfilter::trail::{discover, read_input, Item, ReadOptions};
+use cwfilter::trail::{read_from, read_input, Item, ReadOptions};
 
 use super::input;
 use super::output;
+use super::trail_paths::{self, Ahead, S3Args};
 
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
     cwfilter match '{ $.userIdentity.type = \"Root\" }' AWSLogs/\n  \
     cwfilter match --count '{ $.errorCode = \"AccessDenied\" }' trail.json.gz\n  \
     cwfilter match -f pattern.txt -l AWSLogs/\n  \
+    cwfilter match --aws-profile audit --since 1d -c '{ $.eventName = \"StopLogging\" }' s3://acme-trail/AWSLogs/\n  \
     cwfilter match --detector rootAccountUsage --config server.yaml AWSLogs/\n  \
     cwfilter match --explain --event-id 3b8f1c2e-... '{ $.x != \"bot\" }' AWSLogs/\n  \
     aws logs filter-log-events ... | cwfilter match --explain '{ $.x != \"bot\" }' -\n\n\
@@ -68,12 +70,14 @@ pub struct Args {
     /// Only events at or before this time (as `replay --until`).
     #[arg(long, value_name = "WHEN")]
     until: Option<String>,
-    /// The filter pattern, as given to CloudWatch Logs (unless -f or --detector), then files
-    /// or directories (recursive): CloudTrail `{"Records":[...]}` objects, JSON Lines,
+    /// The filter pattern, as given to CloudWatch Logs (unless -f or --detector), then files,
+    /// directories (recursive) or `s3://bucket/prefix`: CloudTrail `{"Records":[...]}` objects, JSON Lines,
     /// `aws logs filter-log-events` or `aws cloudtrail lookup-events` output, one plain log
     /// message per line; gzip or not. `-` or no PATH reads standard input.
     #[arg(value_name = "PATTERN] [PATH", allow_hyphen_values = true)]
     args: Vec<String>,
+    #[command(flatten)]
+    s3: S3Args,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -147,7 +151,7 @@ fn run_inner(args: Args) -> Result<ExitCode, String> {
     // parsing them; its answers are those of `Pattern::matches` on the raw message.
     let engine = Engine::new(vec![((), pattern.clone())]);
     let mut scratch = engine.scratch();
-    let found = discover(&paths, &|_| true);
+    let found = trail_paths::find(&paths, &window, &|_| true, &args.s3)?.discovered;
     let mut errors = found.errors.len() as u64;
     for e in &found.errors {
         eprintln!("cwfilter: {e}");
@@ -165,10 +169,12 @@ fn run_inner(args: Args) -> Result<ExitCode, String> {
     let mut with_id: u64 = 0;
     let mut oversize: u64 = 0;
     let mut write_failed: Option<io::Error> = None;
-    for input in &found.inputs {
+    let mut ahead = Ahead::new(&args.s3);
+    for (i, input) in found.inputs.iter().enumerate() {
         let mut selected: u64 = 0;
         let limit_reached = |selected: u64| args.max_count.is_some_and(|m| selected >= m);
-        read_input(input, &opts, &mut |item| {
+        let body = ahead.take(&found.inputs, i);
+        let mut on_item = |item: Item<'_>| {
             // A reader has no way to stop early: the remaining items are skipped.
             if write_failed.is_some()
                 || limit_reached(selected)
@@ -232,7 +238,11 @@ fn run_inner(args: Args) -> Result<ExitCode, String> {
             if let Err(e) = result {
                 write_failed = Some(e);
             }
-        });
+        };
+        match body {
+            Some(body) => read_from(&input.to_string(), body, &opts, &mut on_item),
+            None => read_input(input, &opts, &mut on_item),
+        };
         if write_failed.is_none() && !args.quiet {
             let result = if args.files_with_matches && selected > 0 {
                 writeln!(out, "{input}")

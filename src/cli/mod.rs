@@ -25,6 +25,7 @@ mod replay;
 mod sarif;
 mod synth;
 mod test_metric_filter;
+mod trail_paths;
 
 /// Evaluate Amazon CloudWatch Logs filter patterns offline, exactly as AWS does, and replay
 /// recorded CloudTrail through CloudWatch metric-filter detectors and alarms.

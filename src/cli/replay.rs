@@ -11,11 +11,12 @@ use cwfilter::replay::{
     calibrate, render, report, AlarmHistory, CalibratedAlarm, FileDone, Labels, Partial, Replay,
     Report, Setup,
 };
-use cwfilter::trail::{discover, Input, ReadOptions};
+use cwfilter::trail::{Input, ReadOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::bundled;
 use super::input::{self, Destination};
+use super::trail_paths::{self, S3Args};
 
 /// Report formats, mapped onto `cwfilter::replay::Format`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -91,10 +92,13 @@ pub struct Args {
     /// `cwfilter merge` turns the partials of several replays into one report.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["format", "output", "fail_on_lost"])]
     pub partial_out: Option<PathBuf>,
-    /// CloudTrail files or directories (recursive; gzip or not), `-` for stdin. Default: the
-    /// trail bundled in the binary (corpus/trail, with corpus/labels.jsonl as labels).
+    /// CloudTrail files or directories (recursive; gzip or not), `s3://bucket/prefix`
+    /// (docs/s3.md), `-` for stdin. Default: the trail bundled in the binary (corpus/trail,
+    /// with corpus/labels.jsonl as labels).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -199,11 +203,21 @@ fn replay(args: Args) -> Result<ExitCode, String> {
     })
     .map_err(|e| e.to_string())?;
 
-    let mut found = if bundled {
-        bundled::discover(&window)
+    let all = if bundled {
+        trail_paths::Found {
+            discovered: bundled::discover(&window),
+            s3_objects: 0,
+        }
     } else {
-        discover(&args.paths, &|p| window.may_hold_s3_key(p))
+        trail_paths::find(
+            &args.paths,
+            &window,
+            &|p| window.may_hold_s3_key(p),
+            &args.s3,
+        )?
     };
+    let s3_objects = all.s3_objects;
+    let mut found = all.discovered;
     // `cwfilter synth --out DIR` writes DIR/labels.jsonl next to the trail: replaying DIR
     // with those labels must not read the labels as (eventTime-less) records.
     if let Some(labels) = args
@@ -238,11 +252,14 @@ fn replay(args: Args) -> Result<ExitCode, String> {
         let f = files.fetch_add(1, Ordering::Relaxed) + 1;
         let b = decompressed.fetch_add(done.bytes, Ordering::Relaxed) + done.bytes;
         if let Some(bar) = &bar {
+            // Bytes and files as listed (on disk or in S3).
             bar.inc(done.disk_bytes);
             bar.set_message(progress_message(f, file_total, n, b, bar.elapsed()));
         }
     };
-    let mut state = replay.accumulate(&found.inputs, &ReadOptions::default(), &on_file);
+    let mut state = trail_paths::pool(s3_objects, &args.s3, || {
+        replay.accumulate(&found.inputs, &ReadOptions::default(), &on_file)
+    });
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

@@ -1,8 +1,11 @@
 //! CloudTrail input: reading recorded trails in their many shapes ([`reader`]), UTC time
-//! handling ([`time`]) and generating realistic synthetic trails ([`synth`]).
+//! handling ([`time`]), generating realistic synthetic trails ([`synth`]) and, with the `s3`
+//! feature, listing and reading trails in S3 (`s3`).
 
 pub mod labels;
 pub mod reader;
+#[cfg(feature = "s3")]
+pub mod s3;
 pub mod synth;
 pub mod time;
 

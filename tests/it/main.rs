@@ -36,6 +36,7 @@ mod replay_core;
 mod replay_props;
 mod replay_render;
 mod repo_paths;
+mod s3;
 mod selector_oracle;
 mod support;
 mod syntax_ast;

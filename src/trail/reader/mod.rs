@@ -59,8 +59,9 @@ impl Default for ReadOptions {
     }
 }
 
-/// One input: a file, standard input (`-`), or bytes compiled into the program (the trail
-/// bundled with the `cwfilter` binary), named `name` in reports and errors.
+/// One input: a file, standard input (`-`), bytes compiled into the program (the trail
+/// bundled with the `cwfilter` binary, named `name` in reports and errors) or, with the `s3`
+/// feature, an S3 object (named `s3://bucket/key`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Input {
     /// Standard input (`-`).
@@ -74,6 +75,9 @@ pub enum Input {
         /// The content.
         bytes: &'static [u8],
     },
+    /// An object listed in S3 (`crate::trail::s3`), fetched when read.
+    #[cfg(feature = "s3")]
+    S3(crate::trail::s3::S3Object),
 }
 
 impl Input {
@@ -86,12 +90,15 @@ impl Input {
         }
     }
 
-    /// The file size on disk, if known (for progress reporting).
+    /// The file size on disk (for an S3 object, its size in the listing), if known (for
+    /// progress reporting).
     pub fn file_size(&self) -> Option<u64> {
         match self {
             Input::Stdin => None,
             Input::File(p) => fs::metadata(p).ok().map(|m| m.len()),
             Input::Bytes { bytes, .. } => Some(bytes.len() as u64),
+            #[cfg(feature = "s3")]
+            Input::S3(object) => Some(object.size),
         }
     }
 }
@@ -102,6 +109,8 @@ impl fmt::Display for Input {
             Input::Stdin => f.write_str("<stdin>"),
             Input::File(p) => write!(f, "{}", p.display()),
             Input::Bytes { name, .. } => f.write_str(name),
+            #[cfg(feature = "s3")]
+            Input::S3(object) => write!(f, "{object}"),
         }
     }
 }
@@ -253,6 +262,8 @@ pub fn read_input(input: &Input, opts: &ReadOptions, sink: &mut dyn FnMut(Item<'
     match input {
         Input::Stdin => read_from(&name, io::stdin().lock(), opts, sink),
         Input::Bytes { bytes, .. } => read_from(&name, *bytes, opts, sink),
+        #[cfg(feature = "s3")]
+        Input::S3(object) => read_from(&name, object.open(), opts, sink),
         Input::File(p) => match fs::File::open(p) {
             Ok(f) => read_from(&name, f, opts, sink),
             Err(e) => {
