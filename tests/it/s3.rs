@@ -449,6 +449,31 @@ fn s3_match_and_lint_read_s3_paths() {
         "{first}"
     );
 
+    // An object named on the command line is read as a named file is.
+    let url = first.lines().next().expect("an object");
+    let key = url.strip_prefix("s3://trail/").expect("in the bucket");
+    let one = moto.run(&["match", "-c", pattern, url]);
+    let one_local = moto.run(&[
+        "match",
+        "-c",
+        pattern,
+        dir.join(key).to_str().expect("utf-8"),
+    ]);
+    assert_eq!(
+        one.status.code(),
+        one_local.status.code(),
+        "{}",
+        stderr(&one)
+    );
+    assert_eq!(stdout(&one), stdout(&one_local));
+    // A key that names neither an object nor a folder is an input error, as a missing file.
+    let none = moto.run(&["match", "-c", pattern, "s3://trail/AWSLogs/nothing-here"]);
+    assert_eq!(none.status.code(), Some(2));
+    assert_eq!(
+        stderr(&none),
+        "cwfilter: s3://trail/AWSLogs/nothing-here: no such object or prefix\n"
+    );
+
     let lint_s3 = moto.run(&["lint", "--format", "json", "s3://trail/AWSLogs/"]);
     let lint_disk = moto.run(&[
         "lint",
