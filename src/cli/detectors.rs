@@ -92,8 +92,13 @@ pub(crate) fn to_json(d: &Detector) -> Value {
     object.insert("length".into(), json!(d.pattern_len()));
     // The alarm settings flat, serialized as the replay report's `alarm` object is (a struct
     // of numbers and names always serializes to an object).
+    // A metric filter no alarm watches: the alarm fields are null.
     if let Ok(Value::Object(alarm)) = serde_json::to_value(&d.alarm) {
-        object.extend(alarm);
+        if d.no_alarm {
+            object.extend(alarm.into_iter().map(|(k, _)| (k, Value::Null)));
+        } else {
+            object.extend(alarm);
+        }
     }
     object.insert("exclusions".into(), Value::Array(exclusions));
     object.insert("custom".into(), json!(d.custom));
@@ -135,12 +140,24 @@ fn table(detectors: &[Detector]) -> String {
                 d.key.clone(),
                 d.metric_name.clone(),
                 d.cis_control.clone().unwrap_or_else(|| "-".to_owned()),
-                number(d.alarm.threshold).to_string(),
-                d.alarm.period.to_string(),
-                format!(
-                    "{}/{}",
-                    d.alarm.datapoints_to_alarm, d.alarm.evaluation_periods
-                ),
+                if d.no_alarm {
+                    "no alarm".to_owned()
+                } else {
+                    number(d.alarm.threshold).to_string()
+                },
+                if d.no_alarm {
+                    "-".to_owned()
+                } else {
+                    d.alarm.period.to_string()
+                },
+                if d.no_alarm {
+                    "-".to_owned()
+                } else {
+                    format!(
+                        "{}/{}",
+                        d.alarm.datapoints_to_alarm, d.alarm.evaluation_periods
+                    )
+                },
                 d.pattern_len().to_string(),
                 d.exclusions.len().to_string(),
                 // A deployed detector names where it comes from (its description is in JSON).

@@ -257,6 +257,9 @@ pub fn lint_detector(d: &Detector) -> Result<Vec<Finding>, ParseError> {
 /// event (the API reference, cwfilter's reading) or once per period without a match (the user
 /// guide). Only a Sum of a default of 0 is the same under both.
 fn default_value_reading(d: &Detector) -> Option<Finding> {
+    if d.no_alarm {
+        return None;
+    }
     let default = d.metric.default_value?;
     let statistic = d.alarm.statistic;
     if statistic == crate::alarm::Statistic::Sum && default == 0.0 {

@@ -91,8 +91,12 @@ pub struct Detector {
     pub base_pattern: String,
     /// The effective pattern, after exclusions: what CloudWatch would be given.
     pub pattern: String,
-    /// The alarm on the detector's metric.
+    /// The alarm on the detector's metric (for a filter no alarm watches, see `no_alarm`: then
+    /// only its period is used, to group matches for attribution).
     pub alarm: AlarmSpec,
+    /// A deployed metric filter that no alarm given watches: replayed for its matches, with no
+    /// alarm simulated (no fires).
+    pub no_alarm: bool,
     /// The exclusion clauses appended to the base pattern, in pattern order.
     pub exclusions: Vec<ExclusionClause>,
     /// Defined by the user (under `alerts.custom`, or a deployed metric filter), not built in.

@@ -191,7 +191,8 @@ pub fn calibrate(
             out.not_in_history.push(a.alarm_name.clone());
             continue;
         }
-        let period = i64::from(d.alarm.period.max(1));
+        let Some(alarm) = &d.alarm else { continue };
+        let period = i64::from(alarm.period.max(1));
         let simulated: Vec<i64> = d
             .fire_times
             .iter()

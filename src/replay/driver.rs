@@ -192,6 +192,7 @@ impl Replay {
             key: d.key.clone(),
             alarm: d.alarm.clone(),
             exclusions: d.exclusions.iter().map(|c| c.text.clone()).collect(),
+            no_alarm: d.no_alarm,
         };
         let mut config = ReplayConfig::new(setup.current.iter().map(spec).collect());
         config.baseline = setup

@@ -60,6 +60,9 @@ pub struct DetectorPrint {
     /// How its metric filter publishes, when not 1 per match (absent otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metric: Option<MetricSpec>,
+    /// No alarm watches it (absent when one does).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_alarm: bool,
 }
 
 /// The labels as the fingerprint records them.
@@ -133,6 +136,7 @@ fn detector_print(
         alarm: spec.alarm.clone(),
         threshold_bits: spec.alarm.threshold.to_bits(),
         metric: metric.cloned(),
+        no_alarm: spec.no_alarm,
     }
 }
 
@@ -143,6 +147,7 @@ fn spec_of(p: &DetectorPrint) -> DetectorSpec {
         key: p.key.clone(),
         alarm,
         exclusions: p.exclusions.clone(),
+        no_alarm: p.no_alarm,
     }
 }
 

@@ -82,8 +82,9 @@ pub struct Window {
 pub struct DetectorReport {
     /// The detector's key (`rootAccountUsage`).
     pub key: String,
-    /// The detector's alarm, with the field names of the config (see [`crate::alarm`]).
-    pub alarm: crate::alarm::AlarmSpec,
+    /// The detector's alarm, with the field names of the config (see [`crate::alarm`]);
+    /// `null` for a deployed metric filter no alarm watches (then `fires` is 0).
+    pub alarm: Option<crate::alarm::AlarmSpec>,
     /// Events the detector's filter matched.
     pub matched: u64,
     /// Alarm notifications (transitions into ALARM).

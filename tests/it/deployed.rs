@@ -435,9 +435,18 @@ fn unwatched_filters_and_unsimulated_alarms_are_listed_as_skipped() {
         .iter()
         .map(|d| d["key"].as_str().unwrap())
         .collect();
-    assert_eq!(keys, ["Logins"]);
+    // Quiet has no alarm: a detector whose alarm fields are null.
+    assert_eq!(keys, ["Logins", "Quiet"]);
+    let quiet = &list[1];
+    assert_eq!(quiet["threshold"], Value::Null);
+    assert_eq!(quiet["period"], Value::Null);
+    assert_eq!(quiet["alarmName"], Value::Null);
+    assert!(quiet["source"]["resource"]
+        .as_str()
+        .unwrap()
+        .ends_with("(no alarm)"));
     for fragment in [
-        "metric filter Quiet is not replayed: no alarm given watches Sec/Quiet",
+        "metric filter Quiet: no alarm given watches Sec/Quiet: replayed for its matches only (no alarm)",
         "alarm Orphan skipped: no metric filter given publishes Sec/NobodyPublishes",
         "alarm MathAlarm skipped: it alarms on metric math",
         "alarm BandAlarm skipped: it compares with an anomaly detection band",
@@ -898,4 +907,42 @@ fn a_bad_alarm_history_is_an_error_naming_the_file() {
         assert!(err.contains("h.json") && err.contains(fragment), "{err}");
         assert!(stdout(&o).is_empty(), "no report on a bad history");
     }
+}
+
+#[test]
+fn a_filter_no_alarm_watches_is_replayed_for_its_matches_with_no_alarm() {
+    let dir = TempDir::new("no-alarm");
+    let trail = dir.write(
+        "trail.jsonl",
+        minutes_trail(&[
+            (1, "GetObject", "alice", 0.into()),
+            (2, "GetObject", "bob", 0.into()),
+            (3, "PutObject", "bob", 0.into()),
+        ]),
+    );
+    let mut f = filter("Reads", "Reads");
+    f["filterPattern"] = "{ $.eventName = \"GetObject\" }".into();
+    // The filters alone: no alarm file at all.
+    let files = [("f.json", filters_doc(serde_json::json!([f])))];
+    let (code, out, err) = run_over(
+        "replay",
+        &files,
+        &["--format", "json", "--no-progress", trail.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("no alarm given watches Sec/Reads"), "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let d = &report["detectors"][0];
+    assert_eq!(d["key"], "Reads");
+    assert_eq!(d["matched"], 2);
+    assert_eq!(d["fires"], 0);
+    assert_eq!(d["alarm"], Value::Null);
+    assert_eq!(d["top_principals"][0]["matched"], 1);
+    let (code, table, err) = run_over(
+        "replay",
+        &files,
+        &["--no-progress", trail.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(table.contains("Reads: no alarm (matches only)"), "{table}");
 }

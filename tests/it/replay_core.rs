@@ -34,6 +34,7 @@ fn det(
             ..AlarmSpec::new(threshold, period, n)
         },
         exclusions: Vec::new(),
+        no_alarm: false,
     }
 }
 

@@ -156,6 +156,7 @@ fn config() -> ReplayConfig {
             ..AlarmSpec::new(threshold, period, n)
         },
         exclusions: vec!["x".into()],
+        no_alarm: false,
     };
     ReplayConfig::new(vec![
         d("b", 2.0, 300, 1, 1, TreatMissingData::NotBreaching),

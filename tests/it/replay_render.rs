@@ -21,6 +21,7 @@ fn report_with(values: &[(String, String, String)]) -> Report {
         key: "d".into(),
         alarm: AlarmSpec::new(1.0, 300, 1),
         exclusions: vec!["x".into()],
+        no_alarm: false,
     }]);
     let mut acc = Accumulator::new(&cfg);
     for (i, (user, name, ip)) in values.iter().enumerate() {
@@ -129,6 +130,7 @@ fn empty_reports_render_in_every_format() {
         key: "quiet".into(),
         alarm: AlarmSpec::new(1.0, 300, 1),
         exclusions: Vec::new(),
+        no_alarm: false,
     }]);
     let no_events = Accumulator::new(&cfg).finish(&cfg);
     assert_eq!(no_events.window.start, None);

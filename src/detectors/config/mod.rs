@@ -384,6 +384,7 @@ fn from_entry(e: &CatalogEntry, ov: Option<&Override>) -> Detector {
         custom: false,
         metric: Default::default(),
         alarm_name: None,
+        no_alarm: false,
         source: None,
         origin: Origin::default(),
     };
@@ -415,6 +416,7 @@ fn from_custom(c: &Custom, ov: Option<&Override>) -> Detector {
         custom: true,
         metric: Default::default(),
         alarm_name: None,
+        no_alarm: false,
         source: None,
         origin: Origin::default(),
     };

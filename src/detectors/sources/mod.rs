@@ -454,15 +454,18 @@ fn join(d: &mut Deployed) -> Vec<Detector> {
             }
         }
     }
+    // A filter no alarm watches is still a detector: its matches are replayed, with no alarm.
+    let mut unwatched: Vec<usize> = Vec::new();
     for (i, f) in filters.iter().enumerate() {
         if !watched.contains(&i) {
             d.warn(
                 &f.file,
                 format!(
-                    "{} is not replayed: no alarm given watches {}/{}",
+                    "{}: no alarm given watches {}/{}: replayed for its matches only (no alarm)",
                     f.resource, f.metric.namespace, f.metric_name
                 ),
             );
+            unwatched.push(i);
         }
     }
     // Keys: the filter name; a filter with several alarms adds `/alarm`; a name two log groups
@@ -472,46 +475,78 @@ fn join(d: &mut Deployed) -> Vec<Detector> {
         *per_filter.entry(*i).or_default() += 1;
     }
     let mut name_count: BTreeMap<&str, usize> = BTreeMap::new();
-    for i in per_filter.keys() {
+    for i in per_filter.keys().chain(&unwatched) {
         *name_count.entry(filters[*i].name.as_str()).or_default() += 1;
     }
-    pairs
-        .into_iter()
-        .map(|(i, a, spec)| {
-            let f = &filters[i];
-            let mut key = f.name.clone();
-            if name_count[f.name.as_str()] > 1 {
-                key = format!("{key}@{}", f.metric.log_group.as_deref().unwrap_or("?"));
-            }
-            if per_filter[&i] > 1 {
-                key = format!("{key}/{}", a.name);
-            }
-            let mut metric = f.metric.clone();
-            metric.alarm_dimensions = a.dimensions.clone();
-            Detector {
-                key,
-                metric_name: f.metric_name.clone(),
-                description: a.description.clone().unwrap_or_default(),
-                cis_control: None,
-                base_pattern: f.pattern.clone(),
-                pattern: f.pattern.clone(),
-                alarm: spec,
-                exclusions: Vec::new(),
-                custom: true,
-                metric,
-                alarm_name: Some(a.name.clone()),
-                origin: f.origin.clone(),
-                source: Some(Source {
-                    file: f.file.clone(),
-                    resource: if a.file == f.file {
-                        format!("{}, {}", f.resource, a.resource)
-                    } else {
-                        format!("{}, {} ({})", f.resource, a.resource, a.file)
-                    },
-                }),
-            }
-        })
-        .collect()
+    let key_of = |i: usize| {
+        let f = &filters[i];
+        if name_count[f.name.as_str()] > 1 {
+            format!(
+                "{}@{}",
+                f.name,
+                f.metric.log_group.as_deref().unwrap_or("?")
+            )
+        } else {
+            f.name.clone()
+        }
+    };
+    let no_alarm = unwatched.iter().map(|&i| {
+        let f = &filters[i];
+        Detector {
+            key: key_of(i),
+            metric_name: f.metric_name.clone(),
+            description: String::new(),
+            cis_control: None,
+            base_pattern: f.pattern.clone(),
+            pattern: f.pattern.clone(),
+            // Not an alarm: the period groups its matches for attribution, nothing more.
+            alarm: AlarmSpec::new(1.0, 300, 1),
+            no_alarm: true,
+            exclusions: Vec::new(),
+            custom: true,
+            metric: f.metric.clone(),
+            alarm_name: None,
+            origin: f.origin.clone(),
+            source: Some(Source {
+                file: f.file.clone(),
+                resource: format!("{} (no alarm)", f.resource),
+            }),
+        }
+    });
+    let mut detectors: Vec<Detector> = no_alarm.collect();
+    detectors.extend(pairs.into_iter().map(|(i, a, spec)| {
+        let f = &filters[i];
+        let mut key = key_of(i);
+        if per_filter[&i] > 1 {
+            key = format!("{key}/{}", a.name);
+        }
+        let mut metric = f.metric.clone();
+        metric.alarm_dimensions = a.dimensions.clone();
+        Detector {
+            key,
+            metric_name: f.metric_name.clone(),
+            description: a.description.clone().unwrap_or_default(),
+            cis_control: None,
+            base_pattern: f.pattern.clone(),
+            pattern: f.pattern.clone(),
+            alarm: spec,
+            no_alarm: false,
+            exclusions: Vec::new(),
+            custom: true,
+            metric,
+            alarm_name: Some(a.name.clone()),
+            origin: f.origin.clone(),
+            source: Some(Source {
+                file: f.file.clone(),
+                resource: if a.file == f.file {
+                    format!("{}, {}", f.resource, a.resource)
+                } else {
+                    format!("{}, {} ({})", f.resource, a.resource, a.file)
+                },
+            }),
+        }
+    }));
+    detectors
 }
 
 fn dims_text(dims: &BTreeMap<String, String>) -> String {

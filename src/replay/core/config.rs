@@ -26,6 +26,9 @@ pub struct DetectorSpec {
     pub alarm: AlarmSpec,
     /// Ids of the exclusion clauses, in the order of the bits of [`Verdicts::excluded_by`](super::Verdicts::excluded_by).
     pub exclusions: Vec<String>,
+    /// No alarm watches the detector's metric: its matches are counted and attributed (by
+    /// `alarm.period`), no alarm is simulated, and the report's `alarm` is null.
+    pub no_alarm: bool,
 }
 
 /// Replay settings.

@@ -167,7 +167,7 @@ impl Accumulator {
         let truth = FireTruth::new(sim.labelled, fires, sim.current_true[i]);
         let mut rep = DetectorReport {
             key: spec.key.clone(),
-            alarm: spec.alarm.clone(),
+            alarm: (!spec.no_alarm).then(|| spec.alarm.clone()),
             matched: det.matched,
             fires,
             fires_by_day: fires_by_day(&spec.alarm, runs),
@@ -415,6 +415,7 @@ fn simulate_alarms(
         .iter()
         .zip(states)
         .map(|(s, d)| match span {
+            _ if s.no_alarm => Vec::new(),
             Some((start, end)) => evaluate(
                 &s.alarm,
                 &match &d.metric {

@@ -19,6 +19,7 @@ fn det(key: &str, threshold: f64, exclusions: &[&str]) -> DetectorSpec {
         key: key.into(),
         alarm: AlarmSpec::new(threshold, 300, 1),
         exclusions: exclusions.iter().map(|s| s.to_string()).collect(),
+        no_alarm: false,
     }
 }
 

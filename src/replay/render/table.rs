@@ -112,17 +112,23 @@ pub fn render(r: &Report) -> String {
     }
 
     for d in r.detectors.iter().filter(|d| d.matched > 0 || d.fires > 0) {
-        let a = &d.alarm;
-        let _ = writeln!(
-            o,
-            "\n{}: threshold {}, period {}s, {} of {}, treatMissingData {}",
-            cell(&d.key),
-            a.threshold,
-            a.period,
-            a.datapoints_to_alarm,
-            a.evaluation_periods,
-            a.treat_missing_data
-        );
+        match &d.alarm {
+            Some(a) => {
+                let _ = writeln!(
+                    o,
+                    "\n{}: threshold {}, period {}s, {} of {}, treatMissingData {}",
+                    cell(&d.key),
+                    a.threshold,
+                    a.period,
+                    a.datapoints_to_alarm,
+                    a.evaluation_periods,
+                    a.treat_missing_data
+                );
+            }
+            None => {
+                let _ = writeln!(o, "\n{}: no alarm (matches only)", cell(&d.key));
+            }
+        }
         if !d.fires_by_day.is_empty() {
             let days: Vec<String> = d
                 .fires_by_day

@@ -345,16 +345,21 @@ fn summary_table(o: &mut String, r: &Report, labelled: bool) {
 }
 
 fn detector_section(o: &mut String, d: &DetectorReport, r: &Report, labelled: bool) {
-    let a = &d.alarm;
+    let settings = match &d.alarm {
+        Some(a) => format!(
+            "threshold {} · period {}s · {} of {} · missing data: {}",
+            a.threshold,
+            a.period,
+            a.datapoints_to_alarm,
+            a.evaluation_periods,
+            escape(a.treat_missing_data.name())
+        ),
+        None => "no alarm watches this metric filter: matches only".to_owned(),
+    };
     let _ = writeln!(
         o,
-        "<section class=\"det\"><header><h3><code>{}</code></h3><span class=\"meta\">threshold {} · period {}s · {} of {} · missing data: {}</span></header>",
+        "<section class=\"det\"><header><h3><code>{}</code></h3><span class=\"meta\">{settings}</span></header>",
         t(&d.key),
-        a.threshold,
-        a.period,
-        a.datapoints_to_alarm,
-        a.evaluation_periods,
-        escape(a.treat_missing_data.name())
     );
     let mut line = format!("{} matched · <b>{}</b> fires", d.matched, d.fires);
     if labelled {
