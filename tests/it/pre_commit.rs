@@ -85,8 +85,10 @@ fn hooks_repo(root: &TempDir) -> PathBuf {
 }
 
 const GOOD_CONFIG: &str = "alerts:\n  rootAccountUsage: true\n";
-/// CW001: consoleLoginWithoutMfa's `!=` without a NOT EXISTS guard, on line 3.
-const BAD_CONFIG: &str = "alerts:\n  rootAccountUsage: true\n  consoleLoginWithoutMfa: true\n";
+/// CW002: an exclusion the config adds with a mid-value `*` CloudWatch takes literally (a
+/// warning). consoleLoginWithoutMfa's built-in `!=` without a NOT EXISTS guard is only a note
+/// (CW001 on a pattern the config cannot change), which alone would not fail the hook.
+const BAD_CONFIG: &str = "alerts:\n  rootAccountUsage: true\n  consoleLoginWithoutMfa: true\n  overrides:\n    consoleLoginWithoutMfa:\n      excludeUserArnGlobs: [\"arn:aws:sts::*:assumed-role/ci/*\"]\n";
 const GOOD_CASES: &str = r#"{"id": "root", "pattern": "{ $.userIdentity.type = \"Root\" }", "event": "{\"userIdentity\": {\"type\": \"Root\"}}", "expect": true}
 "#;
 const BAD_CASES: &str = r#"{"id": "wrong", "pattern": "{ $.userIdentity.type = \"Root\" }", "event": "{\"userIdentity\": {\"type\": \"Root\"}}", "expect": false}
@@ -165,7 +167,7 @@ fn lint_hook_fails_a_bad_config_and_passes_a_good_one() {
     );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(
-        text(&o).contains("stacks/prod/server.yaml:3:3: warning[CW001] consoleLoginWithoutMfa:"),
+        text(&o).contains("stacks/prod/server.yaml:3:3: warning[CW002] consoleLoginWithoutMfa:"),
         "{}",
         text(&o)
     );
@@ -174,7 +176,7 @@ fn lint_hook_fails_a_bad_config_and_passes_a_good_one() {
     // the hook (it would fail to load: no `alerts:` block).
     let o = try_repo(&pc, &root, &hooks, &work, &["cwfilter-lint", "--all-files"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(text(&o).contains("warning[CW001]"), "{}", text(&o));
+    assert!(text(&o).contains("warning[CW002]"), "{}", text(&o));
     assert!(!text(&o).contains("docker-compose"), "{}", text(&o));
     let o = try_repo(
         &pc,
