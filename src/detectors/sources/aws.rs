@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{AlarmDef, Deployed, FilterDef};
+use super::{whole_count, AlarmDef, Deployed, FilterDef};
 use crate::detectors::MetricFilterSpec;
 
 fn text(v: &Value, key: &str) -> Option<String> {
@@ -23,11 +23,7 @@ fn number(v: &Value, key: &str) -> Result<Option<f64>, String> {
 }
 
 fn count(v: &Value, key: &str) -> Result<Option<u32>, String> {
-    match number(v, key)? {
-        None => Ok(None),
-        Some(x) if x >= 0.0 && x.fract() == 0.0 && x <= f64::from(u32::MAX) => Ok(Some(x as u32)),
-        Some(x) => Err(format!("{key} is {x}, not a whole number of at least 0")),
-    }
+    number(v, key)?.map(|x| whole_count(key, x)).transpose()
 }
 
 pub(super) fn read_filters(file: &str, doc: &Value, out: &mut Deployed) {

@@ -21,7 +21,7 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Spanned, Tagged};
 
-use super::{AlarmDef, Deployed, FilterDef};
+use super::{whole_count, AlarmDef, Deployed, FilterDef};
 use crate::detectors::{MetricFilterSpec, Origin};
 
 /// A template node: its value and where it starts (1-based line, column).
@@ -691,15 +691,13 @@ impl Reader<'_, '_, '_> {
 
     fn count(&mut self, props: &Node, key: &str) -> Option<u32> {
         let x = self.number(props, key)?;
-        if x >= 0.0 && x.fract() == 0.0 && x <= f64::from(u32::MAX) {
-            Some(x as u32)
-        } else {
-            let pos = props.get(key).and_then(|n| n.pos);
-            self.error(
-                pos,
-                format!("{key} is {x}, not a whole number of at least 0"),
-            );
-            None
+        match whole_count(key, x) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                let pos = props.get(key).and_then(|n| n.pos);
+                self.error(pos, e);
+                None
+            }
         }
     }
 

@@ -101,6 +101,16 @@ impl Deployed {
     }
 }
 
+/// A count setting (Period, EvaluationPeriods, DatapointsToAlarm) as every source reads it: a
+/// whole number from 0 to `u32::MAX`; `Err` says what `key` holds instead.
+fn whole_count(key: &str, x: f64) -> Result<u32, String> {
+    if x >= 0.0 && x.fract() == 0.0 && x <= f64::from(u32::MAX) {
+        Ok(x as u32)
+    } else {
+        Err(format!("{key} is {x}, not a whole number of at least 0"))
+    }
+}
+
 fn diag(file: &str, message: String) -> Diagnostic {
     Diagnostic {
         file: file.to_owned(),

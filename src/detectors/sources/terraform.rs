@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{AlarmDef, Deployed, FilterDef};
+use super::{whole_count, AlarmDef, Deployed, FilterDef};
 use crate::detectors::MetricFilterSpec;
 
 /// Whether `doc` is `terraform show -json` output.
@@ -93,11 +93,9 @@ fn number(v: &Value, key: &str, zero_is_unset: bool) -> Result<Option<f64>, Stri
 }
 
 fn count(v: &Value, key: &str, zero_is_unset: bool) -> Result<Option<u32>, String> {
-    match number(v, key, zero_is_unset)? {
-        None => Ok(None),
-        Some(x) if x >= 0.0 && x.fract() == 0.0 && x <= f64::from(u32::MAX) => Ok(Some(x as u32)),
-        Some(x) => Err(format!("{key} is {x}, not a whole number of at least 0")),
-    }
+    number(v, key, zero_is_unset)?
+        .map(|x| whole_count(key, x))
+        .transpose()
 }
 
 /// A map attribute of strings (`dimensions`); `null` is empty.
