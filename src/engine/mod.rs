@@ -377,10 +377,9 @@ pub enum RecordErrorKind {
 }
 
 impl RecordErrorKind {
-    /// Classifies a parse error of a record. serde_json reports its recursion limit as a
-    /// syntax error; its message is the only thing that tells it apart (pinned by a test).
+    /// Classifies a parse error of a record.
     fn of(e: &serde_json::Error) -> Self {
-        if e.is_syntax() && e.to_string().starts_with("recursion limit exceeded") {
+        if crate::eval::is_recursion_limit(e) {
             RecordErrorKind::TooDeep
         } else {
             RecordErrorKind::NotJson

@@ -449,10 +449,14 @@ impl fmt::Display for Pattern {
 mod tests;
 
 /// Whether `text` fails to parse only because it nests deeper than serde_json's recursion
-/// limit (serde_json says so in its message alone; `crate::engine` classifies the same way).
+/// limit.
 fn nests_too_deep(text: &str) -> bool {
-    matches!(
-        serde_json::from_str::<serde_json::Value>(text),
-        Err(e) if e.is_syntax() && e.to_string().starts_with("recursion limit exceeded")
-    )
+    matches!(serde_json::from_str::<serde_json::Value>(text), Err(e) if is_recursion_limit(&e))
+}
+
+/// Whether a parse error is serde_json's recursion limit: it reports it as a syntax error, and
+/// its message is the only thing that tells it apart (pinned by a test). The engine classifies
+/// record errors with it too.
+pub(crate) fn is_recursion_limit(e: &serde_json::Error) -> bool {
+    e.is_syntax() && e.to_string().starts_with("recursion limit exceeded")
 }
