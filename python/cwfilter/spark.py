@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import contextmanager
 from typing import Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import Replay, Report, merge, merge_partials
@@ -67,9 +68,83 @@ def _qualified(spark, path: str) -> Tuple[str, bool, Optional[str]]:
         return path, False, str(e).splitlines()[0] if str(e) else type(e).__name__
 
 
-def _list_inputs(spark, paths: Sequence[str], rep: Replay) -> Tuple[List[str], List[Tuple[str, str]]]:
-    """The objects to read (as Spark names them) and the paths that could not be listed,
-    with the CLI's discovery rules and the S3-key date pruning of ``--since``/``--until``."""
+# Separates paths crossing the Py4J bridge in one string: a NUL is in no path or S3 key.
+_SEP = "\0"
+
+
+def _from_jvm(spark, jarray) -> List[str]:
+    """A Java ``String[]`` as a Python list, in one Py4J call (iterating it costs a call per
+    element: a second for 5,000 paths on a busy machine)."""
+    jvm = spark.sparkContext._jvm
+    if len(jarray) == 0:
+        return []
+    return jvm.org.apache.hadoop.util.StringUtils.join(_SEP, jarray).split(_SEP)
+
+
+def _to_jvm(spark, strings: Sequence[str]):
+    """A Python list of paths as a Java ``String[]``, in one Py4J call (converting a list costs
+    a call per element)."""
+    jvm = spark.sparkContext._jvm
+    return jvm.java.util.regex.Pattern.compile(_SEP).split(_SEP.join(strings))
+
+
+def _load(spark, paths: Sequence[str]):
+    """The ``binaryFile`` DataFrame of every file below ``paths`` (Spark's recursive listing,
+    with no partition inference from directory names)."""
+    reader = spark.read.format("binaryFile").option("recursiveFileLookup", "true")
+    return reader._df(reader._jreader.load(_to_jvm(spark, paths)))
+
+
+def _cover(root_of: dict, kept: List[str], listed: List[str]) -> List[str]:
+    """The fewest paths whose recursive listings hold exactly ``kept`` out of ``listed``: the
+    highest directory (not above the root the file was listed under, ``root_of``) with no
+    dropped file below it, else the file itself. Listing a day's directory (or the root, when
+    nothing is pruned) instead of naming its objects one by one spares Spark a check and a
+    stat per object (5,184 paths took 5 s to load on two busy cores; an S3 request each on S3)."""
+    kept_set = set(kept)
+    # Every directory holding a dropped file, as a prefix of the listed URIs.
+    spoiled = set()
+    for uri in listed:
+        if uri not in kept_set:
+            d = uri
+            while "/" in d:
+                d = d[: d.rindex("/")]
+                if d in spoiled:
+                    break
+                spoiled.add(d)
+    cover = set()
+    for uri in kept:
+        root = root_of[uri]
+        if len(uri) == len(root):  # a file named as a root
+            cover.add(uri)
+            continue
+        # Walk down from the root: the first directory with nothing dropped below it.
+        choice, d = uri, root
+        while True:
+            if d not in spoiled:
+                choice = d
+                break
+            nxt = uri.find("/", len(d) + 1)
+            if nxt < 0:
+                break
+            d = uri[:nxt]
+        cover.add(choice)
+    # A path below another listed one (nested roots) would be read twice.
+    ordered = sorted(cover)
+    out: List[str] = []
+    for c in ordered:
+        if not out or not (c == out[-1] or c.startswith(out[-1] + "/")):
+            out.append(c)
+    return out
+
+
+def _list_inputs(spark, paths: Sequence[str], rep: Replay):
+    """What to read: ``(files, errors, df)``. ``files`` are the objects to read (as Spark names
+    them, sorted), with the CLI's discovery rules and the S3-key date pruning of
+    ``--since``/``--until``; ``errors`` the paths that could not be listed; ``df`` the
+    ``binaryFile`` DataFrame of exactly ``files`` (None when there is nothing to read): the
+    listing's own when nothing was dropped, else one over the fewest directories that hold
+    ``files`` and nothing else (one listing each, not a stat per object)."""
     keep: List[str] = []
     errors: List[Tuple[str, str]] = []
     roots = []
@@ -80,32 +155,37 @@ def _list_inputs(spark, paths: Sequence[str], rep: Replay) -> Tuple[List[str], L
         else:
             roots.append(qualified.rstrip("/"))
     if not roots:
-        return keep, errors
+        return keep, errors, None
     # The file index alone (no job, no content read): Spark's own recursive listing.
-    listed = (
-        spark.read.format("binaryFile")
-        .option("recursiveFileLookup", "true")
-        .load(roots)
-        .inputFiles()
-    )
+    listing = _load(spark, roots)
+    listed = _from_jvm(spark, listing._jdf.inputFiles())
+    plain_roots = [_cli_name(r) for r in roots]
     seen = set()
+    unique: List[str] = []
+    root_of = {}
     for uri in listed:
         if uri in seen:
             continue
         seen.add(uri)
+        unique.append(uri)
         # Spark may spell a URI differently from the qualified root (`file:///x`, `file:/x`).
         plain = _cli_name(uri)
-        root = next(
-            (r for r in map(_cli_name, roots) if plain == r or plain.startswith(r + "/")), None
-        )
+        root = next((r for r in plain_roots if plain == r or plain.startswith(r + "/")), None)
         relative = plain[len(root) :] if root is not None else ""
         named = root is not None and relative == ""
         # Files named explicitly are always read, as in the CLI; found ones are pruned.
-        if not named and (_skipped(relative) or not rep.may_hold(_cli_name(uri))):
+        if not named and (_skipped(relative) or not rep.may_hold(plain)):
             continue
         keep.append(uri)
+        # The root in the URI's spelling (None: Spark listed it under no root; read it alone).
+        root_of[uri] = uri[: len(uri) - len(relative)] if root is not None else uri
     keep.sort()
-    return keep, errors
+    if not keep:
+        return keep, errors, None
+    cover = _cover(root_of, keep, unique)
+    if sorted(map(_cli_name, cover)) == sorted(set(plain_roots)) and len(set(plain_roots)) == len(roots):
+        return keep, errors, listing
+    return keep, errors, _load(spark, cover)
 
 
 def _replay_partitions(rep: Replay):
@@ -154,36 +234,80 @@ def replay(
     )
     import pyarrow as pa
 
-    files, errors = _list_inputs(spark, list(paths), rep)
-    # The driver's own partial carries the listing errors, and makes an empty input a report
-    # with no files (as the CLI's) rather than nothing to merge.
-    partials = [rep.partial(pa.array([], pa.binary()), names=[], errors=errors)]
-    if files:
-        # Spark stats an explicit list of files in a job of one task per file, up to this
-        # setting: a few tasks per core is enough (thousands of tiny tasks cost seconds).
-        # CloudTrail objects are small: Spark's default "open cost" of 4 MB per file would
-        # give one partition per 32 objects, and each partition costs a Python task and a
-        # replay setup. A few partitions per core, filled by bytes, are enough.
-        settings = {
-            "spark.sql.sources.parallelPartitionDiscovery.parallelism": str(
-                max(1, 2 * spark.sparkContext.defaultParallelism)
-            ),
-            "spark.sql.files.openCostInBytes": str(64 * 1024),
-        }
-        before = {k: spark.conf.get(k, None) for k in settings}
-        for k, v in settings.items():
-            spark.conf.set(k, v)
-        try:
-            df = spark.read.format("binaryFile").load(files).select("path", "content")
-            out = df.mapInArrow(_replay_partitions(rep), "partial binary")
-            partials += [bytes(row["partial"]) for row in out.collect()]
-        finally:
-            for k, v in before.items():
-                if v is None:
-                    spark.conf.unset(k)
-                else:
-                    spark.conf.set(k, v)
+    with _settings(spark, _job_settings(spark)):
+        files, errors, df = _list_inputs(spark, list(paths), rep)
+        # The driver's own partial carries the listing errors, and makes an empty input a
+        # report with no files (as the CLI's) rather than nothing to merge.
+        partials = [rep.partial(pa.array([], pa.binary()), names=[], errors=errors)]
+        if df is not None:
+            size = df._jdf.queryExecution().optimizedPlan().stats().sizeInBytes()
+            split = _partitioning(spark.sparkContext.defaultParallelism, len(files), int(size))
+            with _settings(spark, split):
+                out = df.select("path", "content").mapInArrow(
+                    _replay_partitions(rep), "partial binary"
+                )
+                partials += [bytes(row["partial"]) for row in out.collect()]
     return merge(partials)
+
+
+# What Spark counts a file as, besides its bytes, when it fills partitions (its default is
+# 4 MB, for Parquet files): CloudTrail objects are small, and opening one costs less than
+# replaying 64 KB of gzip.
+_OPEN_COST = 64 * 1024
+# The most bytes (gzip, plus the open cost of each object) a partition gets: about a minute of
+# replay on one core. Bigger trails get more partitions than cores, and more partials.
+_MAX_PARTITION = 1 << 30
+
+
+def _job_settings(spark) -> dict:
+    """The Spark SQL settings of a replay, applied for its duration only."""
+    # Spark lists more than 32 explicit paths (directories of days, say) in a job of one task
+    # per path, up to this setting: a few tasks per core is enough (thousands of tiny tasks
+    # cost seconds).
+    return {
+        "spark.sql.sources.parallelPartitionDiscovery.parallelism": str(
+            max(1, 2 * spark.sparkContext.defaultParallelism)
+        ),
+        "spark.sql.files.openCostInBytes": str(_OPEN_COST),
+    }
+
+
+def _partitioning(cores: int, files: int, size: int) -> dict:
+    """The settings that split ``files`` objects of ``size`` bytes in all into one partition
+    per core (``cores``: the default parallelism), or into partitions of at most
+    ``_MAX_PARTITION``. Each partition is a Python task, a replay setup and a partial to
+    serialise, collect and merge, and two partitions per core left the last task alone on a
+    core; Spark's own split (128 MB at most, and a fragment) gave 4 tasks of 128, 128, 128 and
+    50 MB for 2 cores on the 94 MB benchmark trail (objects plus open costs)."""
+    cores = max(1, cores)
+    total = size + files * _OPEN_COST
+    # Spark closes a partition when the next object would overflow it: one average object's
+    # worth of room (four, for the unevenly sized) keeps the remainder from making a
+    # partition of its own.
+    room = _OPEN_COST + 4 * (size // max(1, files))
+    split = min(_MAX_PARTITION, max(_OPEN_COST, -(-total // cores) + room))
+    return {
+        "spark.sql.files.maxPartitionBytes": str(split),
+        # Spark would otherwise shrink partitions to the total over the default parallelism.
+        "spark.sql.files.minPartitionNum": "1",
+    }
+
+
+@contextmanager
+def _settings(spark, settings: dict):
+    """Sets Spark SQL ``settings`` for the ``with`` block and restores the session's own
+    values (or their absence) after it, whatever happens."""
+    before = {k: spark.conf.get(k, None) for k in settings}
+    for k, v in settings.items():
+        spark.conf.set(k, v)
+    try:
+        yield
+    finally:
+        for k, v in before.items():
+            if v is None:
+                spark.conf.unset(k)
+            else:
+                spark.conf.set(k, v)
 
 
 def _print_errors(report: Report) -> None:
