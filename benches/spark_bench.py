@@ -143,10 +143,11 @@ def main():
         (listed, _, df), list_s, list_cpu = timed(
             lambda: cs._list_inputs(spark, [str(trail)], cwfilter.Replay()), tree_cpu
         )
-        parts = df.rdd.getNumPartitions()
-        _, read_only_s, read_only_cpu = timed(
-            lambda: df.selectExpr("sum(length(content))").collect(), tree_cpu
-        )
+        with cs._settings(spark, cs._split(spark, df, len(listed))):
+            parts = df.rdd.getNumPartitions()
+            _, read_only_s, read_only_cpu = timed(
+                lambda: df.selectExpr("sum(length(content))").collect(), tree_cpu
+            )
     rows.append(("Spark, warm: listing and pruning only (cwfilter.spark._list_inputs)", list_s,
                  list_cpu))
     rows.append((f"Spark, warm: reading the contents in the JVM only, {parts} partitions",
@@ -156,7 +157,8 @@ def main():
 
     mb = sum(p.stat().st_size for p in files) / 1e6
     spark_s = statistics.median(s for s, _ in warm)
-    spark_cpu = statistics.median(c for _, c in warm) if all(c is not None for _, c in warm) else None
+    cpus = [c for _, c in warm]
+    spark_cpu = statistics.median(cpus) if None not in cpus and cli_cpu else None
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
           f"load average (1 min) during the run: {', '.join(f'{x:.1f}' for x in loads)}")
     print(f"{len(files)} files ({len(listed)} read by Spark), {mb:.1f} MB gzip, {events} events; "

@@ -183,7 +183,8 @@ def _list_inputs(spark, paths: Sequence[str], rep: Replay):
     if not keep:
         return keep, errors, None
     cover = _cover(root_of, keep, unique)
-    if sorted(map(_cli_name, cover)) == sorted(set(plain_roots)) and len(set(plain_roots)) == len(roots):
+    distinct_roots = sorted(set(plain_roots))
+    if len(distinct_roots) == len(roots) and sorted(map(_cli_name, cover)) == distinct_roots:
         return keep, errors, listing
     return keep, errors, _load(spark, cover)
 
@@ -240,9 +241,7 @@ def replay(
         # report with no files (as the CLI's) rather than nothing to merge.
         partials = [rep.partial(pa.array([], pa.binary()), names=[], errors=errors)]
         if df is not None:
-            size = df._jdf.queryExecution().optimizedPlan().stats().sizeInBytes()
-            split = _partitioning(spark.sparkContext.defaultParallelism, len(files), int(size))
-            with _settings(spark, split):
+            with _settings(spark, _split(spark, df, len(files))):
                 out = df.select("path", "content").mapInArrow(
                     _replay_partitions(rep), "partial binary"
                 )
@@ -254,8 +253,9 @@ def replay(
 # 4 MB, for Parquet files): CloudTrail objects are small, and opening one costs less than
 # replaying 64 KB of gzip.
 _OPEN_COST = 64 * 1024
-# The most bytes (gzip, plus the open cost of each object) a partition gets: about a minute of
-# replay on one core. Bigger trails get more partitions than cores, and more partials.
+# The most bytes (gzip, plus the open cost of each object) a partition gets: some 20 seconds of
+# replay on one core (the benchmark replays 50 MB of gzip per CPU second). Bigger trails get
+# more partitions than cores, and more partials.
 _MAX_PARTITION = 1 << 30
 
 
@@ -270,6 +270,13 @@ def _job_settings(spark) -> dict:
         ),
         "spark.sql.files.openCostInBytes": str(_OPEN_COST),
     }
+
+
+def _split(spark, df, files: int) -> dict:
+    """The settings of :func:`_partitioning` for reading ``df`` (``files`` objects; their
+    total size comes from Spark's file index, no request)."""
+    size = int(df._jdf.queryExecution().optimizedPlan().stats().sizeInBytes())
+    return _partitioning(spark.sparkContext.defaultParallelism, files, size)
 
 
 def _partitioning(cores: int, files: int, size: int) -> dict:

@@ -114,3 +114,39 @@ def test_python_m_cwfilter_spark_with_a_corrupt_object_exits_2_like_the_cli(week
     errors = [l for l in cli.stderr.splitlines() if l.startswith("cwfilter: ") and "warning" not in l]
     assert errors and all(l in r.stderr for l in errors), (errors, r.stderr[-3000:])
     assert str(bad) in r.stdout
+
+
+def test_the_read_holds_exactly_the_kept_objects_in_one_partition_per_core(weeks, spark):
+    # The window prunes days and the digest is skipped: Spark reads the kept objects through
+    # the directories that hold them and nothing else (not a stat per object).
+    import cwfilter.spark as cs
+
+    trail = weeks / "synth"
+    rep = cwfilter.Replay(since="2025-01-07", until="2025-01-18")
+    with cs._settings(spark, cs._job_settings(spark)):
+        files, errors, df = cs._list_inputs(spark, [str(trail)], rep)
+        assert not errors
+        assert files and not any("CloudTrail-Digest" in f or "labels.jsonl" in f for f in files)
+        assert all(rep.may_hold(cs._cli_name(f)) for f in files)
+        assert sorted(df.inputFiles()) == files
+        with cs._settings(spark, cs._split(spark, df, len(files))):
+            assert df.rdd.getNumPartitions() == spark.sparkContext.defaultParallelism
+    # Without a window nothing below the trail's account directory is dropped but the digest.
+    files, _, df = cs._list_inputs(spark, [str(trail)], cwfilter.Replay())
+    assert sorted(df.inputFiles()) == files
+
+
+def test_the_job_settings_are_the_sessions_own_again_afterwards(weeks, spark):
+    keys = [
+        "spark.sql.files.openCostInBytes",
+        "spark.sql.files.maxPartitionBytes",
+        "spark.sql.files.minPartitionNum",
+        "spark.sql.sources.parallelPartitionDiscovery.parallelism",
+    ]
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "12345678")
+    try:
+        before = {k: spark.conf.get(k, None) for k in keys}
+        spark_replay(spark, [str(weeks / "synth")])
+        assert {k: spark.conf.get(k, None) for k in keys} == before
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
