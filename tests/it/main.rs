@@ -46,3 +46,4 @@ mod syntax_roundtrip;
 mod trail_corpus;
 mod trail_reader;
 mod trail_synth;
+mod tune;
