@@ -77,8 +77,14 @@ fn run_tune(args: Args) -> Result<ExitCode, String> {
         );
     }
     input::one_stdin(&[
-        ("--config", args.config.as_deref().filter(|p| input::is_dash(p))),
-        ("--labels", args.labels.as_deref().filter(|p| input::is_dash(p))),
+        (
+            "--config",
+            args.config.as_deref().filter(|p| input::is_dash(p)),
+        ),
+        (
+            "--labels",
+            args.labels.as_deref().filter(|p| input::is_dash(p)),
+        ),
     ])?;
     let destination = Destination::open(args.output.as_deref())?;
     let labels = match &args.labels {
@@ -162,11 +168,7 @@ fn run_tune(args: Args) -> Result<ExitCode, String> {
         tuned.before.false_fires,
         tuned.after.false_fires,
         tuned.budget.allowed_false_fires,
-        if tuned.budget.met {
-            "met"
-        } else {
-            "NOT met"
-        }
+        if tuned.budget.met { "met" } else { "NOT met" }
     );
     Ok(if !errors.is_empty() {
         ExitCode::from(2)

@@ -89,8 +89,8 @@ pub(super) fn collect(
                 let Ok(matches) = engine.eval_record_in(&mut scratch, text) else {
                     return;
                 };
-                let malicious_possible = labels.is_some();
-                if matches.is_empty() && !malicious_possible {
+                // Only a matched record can be a labelled incident a detector catches.
+                if matches.is_empty() {
                     if let Some(t) = record_event_time(text).filter(|t| window.contains(*t)) {
                         out.see(t);
                     }
@@ -103,9 +103,6 @@ pub(super) fn collect(
                     return;
                 };
                 out.see(t);
-                if matches.is_empty() {
-                    return;
-                }
                 let event_id = record
                     .get("eventID")
                     .and_then(Value::as_str)

@@ -266,8 +266,8 @@ pub fn tune(setup: TuneSetup, inputs: &[Input], opts: &ReadOptions) -> Result<Tu
         .collect();
 
     let body = yaml::alerts(&setup.detectors, &search.dets, setup.profile);
-    let proposed = detectors::load_str(&body, "<proposed>", setup.profile)
-        .map_err(TuneError::Proposed)?;
+    let proposed =
+        detectors::load_str(&body, "<proposed>", setup.profile).map_err(TuneError::Proposed)?;
     let after_report = replay(proposed.detectors)?;
     let before = Figures::of(&before_report);
     let after = Figures::of(&after_report);
@@ -333,7 +333,11 @@ mod yaml {
             "# Proposed by `cwfilter tune` over {} to {}{}.",
             report.window.start.as_deref().unwrap_or("?"),
             report.window.end.as_deref().unwrap_or("?"),
-            if labelled { "" } else { " (no labels: every fire counts as false)" }
+            if labelled {
+                ""
+            } else {
+                " (no labels: every fire counts as false)"
+            }
         );
         let _ = writeln!(
             o,

@@ -105,9 +105,19 @@ pub(super) fn simulate(
     }
     let datapoints: Datapoints = counts
         .iter()
-        .filter_map(|(&b, &n)| Some((b, PeriodValues::repeated(1.0, n).statistic(alarm.statistic)?)))
+        .filter_map(|(&b, &n)| {
+            Some((
+                b,
+                PeriodValues::repeated(1.0, n).statistic(alarm.statistic)?,
+            ))
+        })
         .collect();
-    let runs = evaluate(alarm, &datapoints, alarm.bucket_of(start), alarm.bucket_of(end));
+    let runs = evaluate(
+        alarm,
+        &datapoints,
+        alarm.bucket_of(start),
+        alarm.bucket_of(end),
+    );
     let n = i64::from(alarm.evaluation_periods.max(1));
     let mut sim = Sim {
         fires: runs.len() as u64,
@@ -117,7 +127,7 @@ pub(super) fn simulate(
         let lo = r.start.saturating_sub(n - 1);
         let mut any = false;
         for &(b, i) in &malicious {
-            if b >= lo && b <= r.end {
+            if (lo..=r.end).contains(&b) {
                 sim.covered.insert(i);
                 any = true;
             }
@@ -360,7 +370,7 @@ impl<'a> Search<'a> {
             .filter(|&(pos, &i)| {
                 !d.removed[pos] && {
                     let b = d.alarm.bucket_of(self.kept[i].time);
-                    windows.iter().any(|&(lo, hi)| b >= lo && b <= hi)
+                    windows.iter().any(|&(lo, hi)| (lo..=hi).contains(&b))
                 }
             })
             .map(|(pos, _)| pos)
@@ -441,7 +451,8 @@ impl<'a> Search<'a> {
             if c.kind == ExclusionKind::UserTypes
                 && d.events.iter().any(|&i| {
                     self.kept[i].malicious
-                        && str_at(&self.kept[i].identity, &["userIdentity", "type"]) == Some(c.value.as_str())
+                        && str_at(&self.kept[i].identity, &["userIdentity", "type"])
+                            == Some(c.value.as_str())
                 })
             {
                 continue;
@@ -494,7 +505,9 @@ impl<'a> Search<'a> {
         let mut counts: BTreeMap<i64, u64> = BTreeMap::new();
         for (pos, &i) in d.events.iter().enumerate() {
             if !d.removed[pos] {
-                *counts.entry(d.alarm.bucket_of(self.kept[i].time)).or_insert(0) += 1;
+                *counts
+                    .entry(d.alarm.bucket_of(self.kept[i].time))
+                    .or_insert(0) += 1;
             }
         }
         let burst = cur
@@ -510,11 +523,10 @@ impl<'a> Search<'a> {
         }
         // What an attack looks like to this detector is known only from its labelled
         // incidents: without one it catches, no threshold is raised.
-        let caught = d
-            .events
-            .iter()
-            .enumerate()
-            .any(|(pos, &i)| !d.removed[pos] && self.kept[i].malicious && cur.covered.contains(&i));
+        let caught =
+            d.events.iter().enumerate().any(|(pos, &i)| {
+                !d.removed[pos] && self.kept[i].malicious && cur.covered.contains(&i)
+            });
         if !caught {
             scan.reasons.insert(
                 "no labelled incident it catches shows that a higher threshold would still catch an attack"
@@ -531,7 +543,15 @@ impl<'a> Search<'a> {
                 .iter()
                 .enumerate()
                 .filter(|(pos, &i)| !d.removed[*pos] && self.kept[i].malicious)
-                .map(|(_, &i)| (i, counts.get(&d.alarm.bucket_of(self.kept[i].time)).copied().unwrap_or(0)))
+                .map(|(_, &i)| {
+                    (
+                        i,
+                        counts
+                            .get(&d.alarm.bucket_of(self.kept[i].time))
+                            .copied()
+                            .unwrap_or(0),
+                    )
+                })
                 .find(|&(_, n)| (n as f64) < t);
             if let Some((i, n)) = short {
                 let k = &self.kept[i];
@@ -616,10 +636,15 @@ impl<'a> Search<'a> {
                     let wins = match &best {
                         None => true,
                         Some((bd, bm, bs)) => {
-                            let (g, bg) = (cur - sim.false_fires, self.sims[*bd].false_fires - bs.false_fires);
+                            let (g, bg) = (
+                                cur - sim.false_fires,
+                                self.sims[*bd].false_fires - bs.false_fires,
+                            );
                             match phase {
                                 // g/cost > bg/bcost, compared without division.
-                                Phase::Exclusions => (g as u128 * bm.cost as u128) > (bg as u128 * mv.cost as u128),
+                                Phase::Exclusions => {
+                                    (g as u128 * bm.cost as u128) > (bg as u128 * mv.cost as u128)
+                                }
                                 Phase::Thresholds => g > bg,
                             }
                         }
@@ -670,7 +695,10 @@ enum Phase {
 /// character, then more removed, then the first candidate in order (kind, value).
 fn better(mv: &Move, sim: &Sim, best: Option<&(Move, Sim)>, cur: u64) -> bool {
     let Some((bm, bs)) = best else { return true };
-    let (g, bg) = ((cur - sim.false_fires) as u128, (cur - bs.false_fires) as u128);
+    let (g, bg) = (
+        (cur - sim.false_fires) as u128,
+        (cur - bs.false_fires) as u128,
+    );
     let (a, b) = (g * bm.cost as u128, bg * mv.cost as u128);
     a > b || (a == b && g > bg)
 }

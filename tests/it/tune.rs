@@ -75,7 +75,10 @@ fn tune_after_figures_are_what_replay_of_the_proposed_config_gives() {
     assert_eq!(summary["false_positive_rate"], json["after"]["fp_rate"]);
     let before = replay_json(&["--config", CONFIG, "--labels", LABELS]);
     assert_eq!(before["summary"]["fires"], json["before"]["fires"]);
-    assert_eq!(before["summary"]["false_fires"], json["before"]["false_fires"]);
+    assert_eq!(
+        before["summary"]["false_fires"],
+        json["before"]["false_fires"]
+    );
     // Each suggestion's fires_removed is measured in order: they add up to the difference.
     let removed: i64 = suggestions(&json)
         .iter()
@@ -93,7 +96,12 @@ fn tune_never_loses_a_labelled_incident() {
     let dir = TempDir::new("tune-incidents");
     let proposed = write_config(&dir, &json);
     let report = replay_json(&[
-        "--config", &proposed, "--baseline", CONFIG, "--labels", LABELS,
+        "--config",
+        &proposed,
+        "--baseline",
+        CONFIG,
+        "--labels",
+        LABELS,
     ]);
     let what_if = &report["what_if"];
     assert_eq!(what_if["lost_incidents"], Value::Array(vec![]), "{what_if}");
@@ -114,7 +122,12 @@ fn tune_does_not_exclude_the_actor_of_an_incident_from_its_detector() {
     }
     // Under a budget it cannot meet, the detector is unmet and says why.
     let (code, json, _) = tune_json(&[
-        "--config", CONFIG, "--labels", LABELS, "--max-fires-per-week", "0",
+        "--config",
+        CONFIG,
+        "--labels",
+        LABELS,
+        "--max-fires-per-week",
+        "0",
     ]);
     assert_eq!(code, Some(1));
     let unmet = json["unmet"].as_array().unwrap();
@@ -123,7 +136,10 @@ fn tune_does_not_exclude_the_actor_of_an_incident_from_its_detector() {
         .find(|u| u["detector"] == "iamPolicyChanges")
         .unwrap_or_else(|| panic!("{unmet:?}"));
     let reason = iam["reason"].as_str().unwrap();
-    assert!(reason.contains("role ci-deploy") && reason.contains("actor of labelled incident"), "{reason}");
+    assert!(
+        reason.contains("role ci-deploy") && reason.contains("actor of labelled incident"),
+        "{reason}"
+    );
     assert!(iam["false_fires"].as_u64().unwrap() > 0);
 }
 
@@ -142,9 +158,14 @@ fn tune_writes_principals_as_cloudwatch_matches_them() {
         assert_ne!(setting, "excludeUserNames", "{s}");
         match setting {
             "excludeUserArnGlobs" => {
-                let rest = v.strip_prefix("arn:aws:sts::").expect("an assumed-role ARN");
+                let rest = v
+                    .strip_prefix("arn:aws:sts::")
+                    .expect("an assumed-role ARN");
                 let (account, rest) = rest.split_once(":assumed-role/").unwrap();
-                assert!(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()), "{v}");
+                assert!(
+                    account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()),
+                    "{v}"
+                );
                 let role = rest.strip_suffix("/*").expect("one trailing *");
                 assert!(!role.contains('*') && !role.contains('/'), "{v}");
             }
@@ -195,10 +216,15 @@ fn tune_raises_a_threshold_only_under_small_bursts_and_never_a_period() {
     let t = thresholds[0]["value"].as_u64().unwrap();
     assert!((3..=4).contains(&t), "{t}");
     let config = json["config"].as_str().unwrap();
-    assert!(!config.contains("period:") && !config.contains("evaluationPeriods:"), "{config}");
+    assert!(
+        !config.contains("period:") && !config.contains("evaluationPeriods:"),
+        "{config}"
+    );
     // No threshold where no labelled incident shows what an attack looks like.
     let (_, json, _) = tune_json(&["--config", CONFIG, "--max-fires-per-week", "0"]);
-    assert!(suggestions(&json).iter().all(|s| s["setting"] != "threshold"));
+    assert!(suggestions(&json)
+        .iter()
+        .all(|s| s["setting"] != "threshold"));
 }
 
 #[test]
@@ -208,12 +234,19 @@ fn tune_blinds_say_in_one_line_what_each_change_costs() {
     for s in suggestions(&json) {
         let blinds = s["blinds"].as_str().unwrap();
         assert!(!blinds.contains('\n'), "{blinds}");
-        assert!(blinds.starts_with(s["detector"].as_str().unwrap()), "{blinds}");
+        assert!(
+            blinds.starts_with(s["detector"].as_str().unwrap()),
+            "{blinds}"
+        );
         assert!(blinds.contains("no longer pages"), "{blinds}");
     }
     let prowler = suggestions(&json)
         .iter()
-        .find(|s| s["value"].as_str().is_some_and(|v| v.contains("prowler-scanner")))
+        .find(|s| {
+            s["value"]
+                .as_str()
+                .is_some_and(|v| v.contains("prowler-scanner"))
+        })
         .expect("the scanner is excluded");
     assert_eq!(
         prowler["blinds"],
@@ -230,8 +263,14 @@ fn tune_yaml_is_deterministic_and_summarised_in_comments() {
     assert_eq!(a.stdout, b.stdout);
     let text = stdout(&a);
     assert!(text.starts_with("# Proposed by `cwfilter tune`"), "{text}");
-    assert!(text.contains("\n# before: ") && text.contains("\n# after:  "), "{text}");
-    assert!(text.contains("\nalerts:\n  accessKeyCreation: true\n"), "{text}");
+    assert!(
+        text.contains("\n# before: ") && text.contains("\n# after:  "),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nalerts:\n  accessKeyCreation: true\n"),
+        "{text}"
+    );
     // The YAML is the JSON's config.
     let (_, json, _) = labelled();
     assert_eq!(json["config"].as_str().unwrap(), text);
@@ -250,20 +289,35 @@ fn tune_without_labels_counts_every_fire_as_false() {
                 && s["value"] == "arn:aws:sts::123456789012:assumed-role/ci-deploy/*"
         })
         .expect("ci-deploy excluded from iamPolicyChanges");
-    assert!(ci["blinds"].as_str().unwrap().contains("ci-deploy itself is compromised"));
+    assert!(ci["blinds"]
+        .as_str()
+        .unwrap()
+        .contains("ci-deploy itself is compromised"));
 }
 
 #[test]
 fn tune_unmet_budget_exits_1_prints_the_best_config_and_explains() {
     let out = run(&[
-        "tune", "--config", CONFIG, "--labels", LABELS, "--max-fires-per-week", "0", TRAIL,
+        "tune",
+        "--config",
+        CONFIG,
+        "--labels",
+        LABELS,
+        "--max-fires-per-week",
+        "0",
+        TRAIL,
     ]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert!(text.contains("\nalerts:\n"), "{text}");
     assert!(text.contains("# budget: 0 false fires per week"), "{text}");
     assert!(text.contains("NOT met"), "{text}");
-    assert!(text.contains("# unmet: rootAccountUsage keeps 1 false fire(s): false fires come from Root"), "{text}");
+    assert!(
+        text.contains(
+            "# unmet: rootAccountUsage keeps 1 false fire(s): false fires come from Root"
+        ),
+        "{text}"
+    );
 }
 
 #[test]
@@ -272,7 +326,11 @@ fn tune_without_cloudtrail_records_exits_2() {
     let file = dir.write("notes.jsonl", "{\"hello\": 1}\n");
     let out = run(&["tune", "--config", CONFIG, &file.display().to_string()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("no CloudTrail records found in"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no CloudTrail records found in"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -281,15 +339,173 @@ fn tune_with_no_enabled_detector_exits_2() {
     let config = dir.write("none.yaml", "alerts:\n  iamPolicyChanges: false\n");
     let out = run(&["tune", "--config", &config.display().to_string(), TRAIL]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("enables no detector"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("enables no detector"),
+        "{}",
+        stderr(&out)
+    );
     assert!(Path::new(TRAIL).exists());
 }
 
 #[test]
 fn replay_points_at_tune_when_a_detector_is_mostly_noise() {
-    let out = run(&["replay", "--config", CONFIG, "--labels", LABELS, "--no-progress", TRAIL]);
+    let out = run(&[
+        "replay",
+        "--config",
+        CONFIG,
+        "--labels",
+        LABELS,
+        "--no-progress",
+        TRAIL,
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("false-positive rate above 50%: "), "{text}");
-    assert!(text.contains("run `cwfilter tune --config FILE --labels FILE PATH...`"), "{text}");
+    assert!(
+        text.contains("run `cwfilter tune --config FILE --labels FILE PATH...`"),
+        "{text}"
+    );
+}
+
+/// A week of records (2025-03-03 to 2025-03-09, both ends present): `(role, hour of day 0..6)`
+/// pairs each make one `eventName` by that assumed role, an hour apart at least (one fire each
+/// under a 5-minute period).
+fn week_trail(dir: &TempDir, event_name: &str, events: &[(&str, u32)]) -> String {
+    let mut lines = String::new();
+    let mut push =
+        |time: String, arn: String, name: &str, n: usize| {
+            lines.push_str(&serde_json::json!({
+            "eventVersion": "1.09",
+            "userIdentity": {"type": "AssumedRole", "arn": arn, "accountId": "123456789012"},
+            "eventTime": time,
+            "eventSource": "ec2.amazonaws.com",
+            "eventName": name,
+            "awsRegion": "us-east-1",
+            "eventID": format!("00000000-0000-4000-8000-{n:012}"),
+            "recipientAccountId": "123456789012",
+        }).to_string());
+            lines.push('\n');
+        };
+    let reader = "arn:aws:sts::123456789012:assumed-role/reader/r".to_owned();
+    push(
+        "2025-03-03T00:00:00Z".into(),
+        reader.clone(),
+        "DescribeInstances",
+        0,
+    );
+    for (n, (role, slot)) in events.iter().enumerate() {
+        let (day, hour) = (3 + slot / 24, slot % 24);
+        push(
+            format!("2025-03-{day:02}T{hour:02}:30:00Z"),
+            format!("arn:aws:sts::123456789012:assumed-role/{role}/session-{n}"),
+            event_name,
+            n + 1,
+        );
+    }
+    push(
+        "2025-03-09T23:59:59Z".into(),
+        reader,
+        "DescribeInstances",
+        9999,
+    );
+    dir.write("trail.jsonl", lines).display().to_string()
+}
+
+#[test]
+fn tune_takes_the_most_false_fires_per_character_first_and_stops_at_the_budget() {
+    let dir = TempDir::new("tune-greedy");
+    let config = dir.write("c.yaml", "alerts:\n  securityGroupChanges: true\n");
+    let config = config.display().to_string();
+    let long = "terraform-cloud-workspace-production-network-automation";
+    // `ci` causes 3 false fires, the long role 4: per character, `ci` is worth more.
+    let events = [
+        ("ci", 1),
+        (long, 3),
+        ("ci", 5),
+        (long, 7),
+        ("ci", 9),
+        (long, 11),
+        (long, 13),
+    ];
+    let trail = week_trail(&dir, "AuthorizeSecurityGroupIngress", &events);
+    let out = run(&[
+        "tune",
+        "--format",
+        "json",
+        "--config",
+        &config,
+        "--max-fires-per-week",
+        "0",
+        &trail,
+    ]);
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let order: Vec<&str> = suggestions(&json)
+        .iter()
+        .map(|s| s["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "arn:aws:sts::123456789012:assumed-role/ci/*".to_owned(),
+            format!("arn:aws:sts::123456789012:assumed-role/{long}/*"),
+        ],
+        "{json}"
+    );
+    assert_eq!(out.status.code(), Some(0));
+    // A budget of 4 a week (7 days: 4 allowed) is met after the first: the search stops there.
+    let out = run(&[
+        "tune",
+        "--format",
+        "json",
+        "--config",
+        &config,
+        "--max-fires-per-week",
+        "4",
+        &trail,
+    ]);
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(suggestions(&json).len(), 1, "{json}");
+    assert_eq!(json["after"]["false_fires"], 4);
+    assert_eq!(json["budget"]["allowed_false_fires"], 4.0);
+}
+
+#[test]
+fn tune_keeps_every_effective_pattern_within_1024_characters() {
+    let dir = TempDir::new("tune-1024");
+    let config = dir.write("c.yaml", "alerts:\n  iamPolicyChanges: true\n");
+    let config = config.display().to_string();
+    let roles: Vec<String> = (0..6)
+        .map(|i| format!("deployment-automation-role-number-{i}-of-the-platform-team"))
+        .collect();
+    let events: Vec<(&str, u32)> = roles
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.as_str(), 2 * i as u32 + 1))
+        .collect();
+    let trail = week_trail(&dir, "PutRolePolicy", &events);
+    let out = run(&[
+        "tune",
+        "--format",
+        "json",
+        "--config",
+        &config,
+        "--max-fires-per-week",
+        "0",
+        &trail,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let proposed = write_config(&dir, &json);
+    let out = run(&["detectors", "--config", &proposed, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let detectors: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let length = detectors[0]["length"].as_u64().unwrap();
+    assert!(length <= 1024, "{length}");
+    let n = suggestions(&json).len();
+    assert!((1..6).contains(&n), "{n}");
+    let reason = json["unmet"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("over CloudWatch's limit of 1024"),
+        "{reason}"
+    );
 }
