@@ -45,4 +45,5 @@ mod syntax_errors;
 mod syntax_roundtrip;
 mod trail_corpus;
 mod trail_reader;
+mod trail_stream;
 mod trail_synth;
