@@ -52,5 +52,8 @@ fn main() {
             }
         }
     }
-    println!("{} files, {bytes} bytes, {records} records", found.inputs.len());
+    println!(
+        "{} files, {bytes} bytes, {records} records",
+        found.inputs.len()
+    );
 }

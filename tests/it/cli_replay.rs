@@ -1716,7 +1716,12 @@ fn a_three_week_synthetic_trail_fires_on_every_planted_incident() {
 fn replay_report_is_the_same_with_one_and_two_threads() {
     // `-j/--threads` (issue 12) sizes the pool; the report must not depend on it. The bundled
     // trail has many files, so both runs really split the work.
-    let one = finish(cwfilter().args(["replay", "--format", "json", "-j1"]).output().unwrap());
+    let one = finish(
+        cwfilter()
+            .args(["replay", "--format", "json", "-j1"])
+            .output()
+            .unwrap(),
+    );
     let two = finish(
         cwfilter()
             .args(["replay", "--format", "json", "--threads", "2"])
@@ -1741,7 +1746,11 @@ fn replay_report_is_the_same_with_one_and_two_threads() {
         })
         .collect();
     assert_eq!(counts[0], counts[1]);
-    let lint = cwfilter().args(["lint", "-j", "2"]).arg(&f).output().unwrap();
+    let lint = cwfilter()
+        .args(["lint", "-j", "2"])
+        .arg(&f)
+        .output()
+        .unwrap();
     assert!(lint.status.code().unwrap_or(9) <= 1, "{lint:?}");
     let zero = finish(cwfilter().args(["replay", "-j0"]).output().unwrap());
     assert_eq!(zero.code, 2);

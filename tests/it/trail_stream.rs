@@ -54,7 +54,12 @@ fn prefix_then_error(bytes: &[u8]) {
     let (old, old_stats) = read(bytes, &buffered());
     let (new, new_stats) = read(bytes, &streamed());
     assert_eq!(new_stats.errors, old_stats.errors, "{old:?}\n{new:?}");
-    let good = |v: &[OwnedItem]| v.iter().filter(|i| !is_error(i)).cloned().collect::<Vec<_>>();
+    let good = |v: &[OwnedItem]| {
+        v.iter()
+            .filter(|i| !is_error(i))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
     let (old_good, new_good) = (good(&old), good(&new));
     assert!(new_good.len() >= old_good.len(), "{old:?}\n{new:?}");
     assert!(is_error(new.last().unwrap()), "{new:?}");
@@ -99,7 +104,7 @@ fn streaming_splitter_matches_on_envelope_edge_cases() {
     let cases = [
         format!(r#"{{"Records":[{rec},{rec}]}}"#),
         format!("{{ \"Records\" :\n [ {rec} ,\n\n {rec}\n ]\n}}\n"),
-        format!(r#"{{"Records":[]}}"#),
+        r#"{"Records":[]}"#.to_string(),
         format!("{{\"Records\":[\n]}}\n{{\"Records\":[{rec}]}}\n"),
         // Line by line: an envelope per line, and records between.
         format!("{{\"Records\":[{rec}]}}\n{rec}\n{{\"Records\":[{rec},{rec}]}}  \n"),
@@ -114,12 +119,18 @@ fn streaming_splitter_matches_on_envelope_edge_cases() {
         // Not envelopes: a record, an array, CLI output, scalars.
         rec.to_string(),
         format!("[{rec},\n{rec}]"),
-        format!(r#"{{"events":[{{"message":{}}}]}}"#, serde_json::to_string(rec).unwrap()),
+        format!(
+            r#"{{"events":[{{"message":{}}}]}}"#,
+            serde_json::to_string(rec).unwrap()
+        ),
         format!("1\n\"x\"\n{rec}"),
         // Pretty records whose raw text is long but whose compact text is not.
         format!("{{\"Records\":[{{\"a\":{}1}}]}}", " ".repeat(300_000)),
         // A record over the event limit (oversize, counted).
-        format!("{{\"Records\":[{{\"a\":\"{}\"}},{rec}]}}", "q".repeat(300_000)),
+        format!(
+            "{{\"Records\":[{{\"a\":\"{}\"}},{rec}]}}",
+            "q".repeat(300_000)
+        ),
     ];
     for case in &cases {
         same(case.as_bytes());
@@ -181,7 +192,11 @@ fn oversize_records_in_a_streamed_envelope_are_counted_not_buffered() {
     let big = format!(r#"{{"a":"{}"}}"#, "q".repeat(4 << 20));
     let body = format!(r#"{{"Records":[{big},{{"b":1}}]}}"#);
     let (items, stats) = read(&gzip(body.as_bytes()), &opts);
-    assert_eq!((stats.records, stats.oversize, stats.errors), (1, 1, 0), "{items:?}");
+    assert_eq!(
+        (stats.records, stats.oversize, stats.errors),
+        (1, 1, 0),
+        "{items:?}"
+    );
     assert!(matches!(items[0], OwnedItem::Oversize { bytes, .. } if bytes == big.len()));
 }
 

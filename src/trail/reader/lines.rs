@@ -15,7 +15,9 @@ pub(super) enum Line {
     TooLong(u64),
     /// Longer than `stream_above`: the line so far is in the buffer (all of it, newline
     /// included, when `done`), the rest is still to read.
-    Long { done: bool },
+    Long {
+        done: bool,
+    },
 }
 
 pub(super) struct Reader<'n, 'o, R> {
@@ -33,7 +35,12 @@ pub(super) struct Reader<'n, 'o, R> {
 }
 
 impl<R: Read> Reader<'_, '_, R> {
-    pub(super) fn error(&self, line: Option<u64>, column: Option<u64>, message: String) -> TrailError {
+    pub(super) fn error(
+        &self,
+        line: Option<u64>,
+        column: Option<u64>,
+        message: String,
+    ) -> TrailError {
         TrailError {
             path: self.name.to_string(),
             position: Position { line, index: None },
@@ -59,7 +66,11 @@ impl<R: Read> Reader<'_, '_, R> {
         mut dropped: u64,
         stream: bool,
     ) -> io::Result<Line> {
-        let above = if stream { self.stream_above() } else { usize::MAX };
+        let above = if stream {
+            self.stream_above()
+        } else {
+            usize::MAX
+        };
         let max = self.opts.max_buffer_bytes;
         loop {
             let chunk = self.fill()?;
@@ -182,11 +193,7 @@ impl<R: Read> Reader<'_, '_, R> {
             let chunk = match self.fill() {
                 Ok(c) => c,
                 Err(e) => {
-                    return sink(Item::Error(self.error(
-                        Some(pos.line),
-                        None,
-                        e.to_string(),
-                    )))
+                    return sink(Item::Error(self.error(Some(pos.line), None, e.to_string())))
                 }
             };
             let Some(&b) = chunk.first() else {

@@ -215,10 +215,7 @@ impl<R: Read> Reader<'_, '_, R> {
         let (mut raw, mut ws_out) = (0usize, 0usize);
         let mut kept = true;
         loop {
-            let chunk = match self.fill() {
-                Ok(c) => c,
-                Err(e) => return Err(e),
-            };
+            let chunk = self.fill()?;
             if chunk.is_empty() {
                 return Ok(Captured {
                     raw,
@@ -287,8 +284,7 @@ impl<R: Read> Reader<'_, '_, R> {
                 }
                 let b = chunk[i];
                 if scalar {
-                    if is_ws(b) || matches!(b, b',' | b']' | b'}' | b'[' | b'{' | b'"' | b':')
-                    {
+                    if is_ws(b) || matches!(b, b',' | b']' | b'}' | b'[' | b'{' | b'"' | b':') {
                         end = true;
                         break;
                     }
@@ -504,7 +500,10 @@ impl<R: Read> Reader<'_, '_, R> {
                         ),
                     ));
                 } else {
-                    sink(self.ctx().err(position, "record is not a JSON object".to_string()));
+                    sink(
+                        self.ctx()
+                            .err(position, "record is not a JSON object".to_string()),
+                    );
                 }
             } else {
                 let text = match std::str::from_utf8(rec) {
@@ -519,11 +518,7 @@ impl<R: Read> Reader<'_, '_, R> {
                             ),
                             None => (start.line, start.col + at as u64 + 1),
                         };
-                        sink(self.stream_error(
-                            Some(line),
-                            Some(col),
-                            "invalid UTF-8".to_string(),
-                        ));
+                        sink(self.stream_error(Some(line), Some(col), "invalid UTF-8".to_string()));
                         return self.fail(line_mode);
                     }
                 };
@@ -534,7 +529,10 @@ impl<R: Read> Reader<'_, '_, R> {
                 if object {
                     self.ctx().emit(text, position, sink);
                 } else {
-                    sink(self.ctx().err(position, "record is not a JSON object".to_string()));
+                    sink(
+                        self.ctx()
+                            .err(position, "record is not a JSON object".to_string()),
+                    );
                 }
             }
             b = io!(self.skip_ws(pos, line_mode));
@@ -764,7 +762,12 @@ impl<R: Read> Reader<'_, '_, R> {
     /// Whole-file mode from `pos` on: each document is streamed if it is a `{"Records":[`
     /// object, otherwise read whole (up to the buffer limit) and split as the buffered path
     /// does. `at_start`: a byte order mark may come first.
-    pub(super) fn doc_stream(&mut self, sink: &mut dyn FnMut(Item<'_>), mut pos: Pos, at_start: bool) {
+    pub(super) fn doc_stream(
+        &mut self,
+        sink: &mut dyn FnMut(Item<'_>),
+        mut pos: Pos,
+        at_start: bool,
+    ) {
         macro_rules! io {
             ($e:expr) => {
                 match $e {
@@ -804,7 +807,8 @@ impl<R: Read> Reader<'_, '_, R> {
                 }
             }
             let start = pos;
-            let cap = io!(self.capture(&mut buf, &mut pos, false, self.opts.max_buffer_bytes, None));
+            let cap =
+                io!(self.capture(&mut buf, &mut pos, false, self.opts.max_buffer_bytes, None));
             if !cap.kept {
                 sink(self.stream_error(
                     None,
