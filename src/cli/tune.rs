@@ -10,7 +10,7 @@ use cwfilter::trail::ReadOptions;
 use cwfilter::tune::{tune, TuneSetup, DEFAULT_MAX_FIRES_PER_WEEK};
 
 use super::input::{self, Destination};
-use super::trail_paths::{self, S3Args};
+use super::trail_paths::{self, S3Args, ThreadsArgs};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -56,6 +56,8 @@ pub struct Args {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub s3: S3Args,
+    #[command(flatten)]
+    pub threads: ThreadsArgs,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -69,6 +71,7 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 fn run_tune(args: Args) -> Result<ExitCode, String> {
+    args.threads.install();
     let window = input::window(args.since.as_deref(), args.until.as_deref())?;
     if args.paths.iter().any(|p| input::is_dash(p)) {
         return Err(
