@@ -47,3 +47,4 @@ mod trail_corpus;
 mod trail_reader;
 mod trail_stream;
 mod trail_synth;
+mod tune;
