@@ -2,11 +2,14 @@
 //! `plain_lines`, buffered and streamed: no panic, every record delivered is within the size
 //! limit (and, for CloudTrail, a JSON object), errors name the input, and the statistics
 //! count what was delivered. Small limits keep bombs and huge lines cheap and exercise the
-//! limit paths. Differential: where the buffered read has no error, the streaming splitter
+//! limit paths. The replay's raw `eventTime` scan agrees with the parse on every record.
+//! Differential: where the buffered read has no error, the streaming splitter
 //! (`stream_above: 0`) yields exactly the same items.
 #![no_main]
 
-use cwfilter::trail::reader::{read_from, Item, OwnedItem, ReadOptions};
+use cwfilter::trail::reader::{
+    read_from, record_event_time, yielded_record_event_time, Item, OwnedItem, ReadOptions,
+};
 use libfuzzer_sys::fuzz_target;
 
 fn read(data: &[u8], opts: &ReadOptions) -> Vec<OwnedItem> {
@@ -20,6 +23,11 @@ fn read(data: &[u8], opts: &ReadOptions) -> Vec<OwnedItem> {
                 assert!(text.len() <= opts.max_event_bytes, "record over the limit");
                 if !plain_lines {
                     assert!(text.starts_with('{'), "a record is an object: {text:?}");
+                    assert_eq!(
+                        yielded_record_event_time(text),
+                        record_event_time(text),
+                        "the raw eventTime scan disagrees: {text:?}"
+                    );
                     match serde_json::from_str::<serde_json::Value>(text) {
                         Ok(v) => assert!(v.is_object(), "a record is an object: {text:?}"),
                         // The reader never builds a tree, so nesting past serde_json's limit

@@ -239,3 +239,36 @@ proptest::proptest! {
         }
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+    /// The replay's raw `eventTime` scan (`yielded_record_event_time`) agrees with the parse
+    /// (`record_event_time`) on objects spelling `eventTime` anywhere: nested, in strings,
+    /// escaped, duplicated, with any value.
+    #[test]
+    fn raw_event_time_scan_agrees_with_the_parse(
+        members in proptest::collection::vec((0usize..6, 0usize..8, 0usize..3), 0..5),
+    ) {
+        use cwfilter::trail::reader::{record_event_time, yielded_record_event_time};
+        let keys = ["eventTime", "a", "event\\u0054ime", "x\\\"eventTime", "eventTime\\\"", "b"];
+        let values = [
+            "\"2024-01-02T03:04:05Z\"",
+            "\"2024-01-02T03:04:05\\u005a\"",
+            "{\"eventTime\":\"2024-01-02T03:04:06Z\"}",
+            "[\"eventTime\",\"2024-01-02T03:04:07Z\"]",
+            "7",
+            "\"x\\\"eventTime\\\":\\\"2024-01-02T03:04:08Z\"",
+            "\"2024-01-02T03:04:09Z \"",
+            "null",
+        ];
+        let ws = ["", " ", "\n\t "];
+        let body: Vec<String> = members
+            .iter()
+            .map(|&(k, v, w)| format!("{w}\"{}\"{w}:{w}{}{w}", keys[k], values[v], w = ws[w]))
+            .collect();
+        let text = format!("{{{}}}", body.join(","));
+        if serde_json::from_str::<serde_json::Value>(&text).is_ok() {
+            proptest::prop_assert_eq!(yielded_record_event_time(&text), record_event_time(&text), "{}", text);
+        }
+    }
+}

@@ -171,6 +171,12 @@ impl<R: Read> Reader<'_, '_, R> {
                 false
             }
             End::Closed { newline: false } => {
+                // More on the first line after the object: a document of several values,
+                // as the buffered path reads it.
+                if head && self.more_on_line(&mut pos) {
+                    self.doc_stream(sink, pos, false);
+                    return false;
+                }
                 self.end_of_line(sink, pos);
                 true
             }
@@ -184,6 +190,21 @@ impl<R: Read> Reader<'_, '_, R> {
                 true
             }
             End::Failed => false,
+        }
+    }
+
+    /// Skips blanks on the current line; whether something other than its end follows.
+    fn more_on_line(&mut self, pos: &mut Pos) -> bool {
+        loop {
+            let Ok(chunk) = self.fill() else { return false };
+            match chunk.first() {
+                None | Some(b'\n') => return false,
+                Some(b' ' | b'\t' | b'\r') => {
+                    self.consume(1);
+                    pos.col += 1;
+                }
+                Some(_) => return true,
+            }
         }
     }
 

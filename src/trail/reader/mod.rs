@@ -28,7 +28,7 @@ mod shapes;
 mod stream;
 
 pub use self::discover::discover;
-pub use self::event_time::{event_time, record_event_time};
+pub use self::event_time::{event_time, record_event_time, yielded_record_event_time};
 use self::lines::Reader;
 
 /// CloudTrail does not deliver events larger than 256 KB to CloudWatch Logs.

@@ -159,7 +159,7 @@ impl<R: Read> Reader<'_, '_, R> {
 
     /// Skips whitespace; returns the next byte (not consumed), `None` at the end of input.
     /// In line mode a newline is returned, not skipped.
-    fn skip_ws(&mut self, pos: &mut Pos, line_mode: bool) -> io::Result<Option<u8>> {
+    pub(super) fn skip_ws(&mut self, pos: &mut Pos, line_mode: bool) -> io::Result<Option<u8>> {
         loop {
             let chunk = self.fill()?;
             if chunk.is_empty() {
