@@ -45,6 +45,7 @@ pub mod syntax;
 pub mod terminal;
 mod textfile;
 pub mod trail;
+pub mod tune;
 
 pub use eval::{Explanation, Pattern};
 pub use syntax::ParseError;

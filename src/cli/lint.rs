@@ -20,7 +20,7 @@ use cwfilter::detectors::{Diagnostic, Origin, Profile};
 use cwfilter::trail::time::TimeWindow;
 use cwfilter::trail::{read_input, Input, Item, ReadOptions};
 
-use super::trail_paths::{self, S3Args};
+use super::trail_paths::{self, S3Args, ThreadsArgs};
 
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
@@ -68,6 +68,8 @@ pub struct Args {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub s3: S3Args,
+    #[command(flatten)]
+    pub threads: ThreadsArgs,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -160,6 +162,7 @@ struct TrailRun {
 }
 
 pub fn run(args: Args) -> ExitCode {
+    args.threads.install();
     let levels = match Levels::new(&args.allow, &args.deny) {
         Ok(levels) => levels,
         Err(e) => {

@@ -12,7 +12,7 @@ use cwfilter::trail::{read_from, read_input, Item, ReadOptions};
 
 use super::input;
 use super::output;
-use super::trail_paths::{self, Ahead, S3Args};
+use super::trail_paths::{self, Ahead, S3Args, ThreadsArgs};
 
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
@@ -78,9 +78,12 @@ pub struct Args {
     args: Vec<String>,
     #[command(flatten)]
     s3: S3Args,
+    #[command(flatten)]
+    threads: ThreadsArgs,
 }
 
 pub fn run(args: Args) -> ExitCode {
+    args.threads.install();
     match run_inner(args) {
         Ok(code) => code,
         Err(message) => {

@@ -26,6 +26,7 @@ mod sarif;
 mod synth;
 mod test_metric_filter;
 mod trail_paths;
+mod tune;
 
 /// Evaluate Amazon CloudWatch Logs filter patterns offline, exactly as AWS does, and replay
 /// recorded CloudTrail through CloudWatch metric-filter detectors and alarms.
@@ -50,6 +51,9 @@ enum Command {
     Lint(lint::Args),
     /// Replay recorded CloudTrail through the detectors and simulate their alarms.
     Replay(replay::Args),
+    /// Propose the exclusions (and thresholds) that bring the detectors' false fires under a
+    /// budget, keeping every labelled incident.
+    Tune(tune::Args),
     /// Merge partial replays (`replay --partial-out`) into the report of one replay over all
     /// their inputs.
     Merge(merge::Args),
@@ -79,6 +83,7 @@ pub fn main() -> ExitCode {
         Command::Lint(args) => lint::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Merge(args) => merge::run(args),
+        Command::Tune(args) => tune::run(args),
         Command::Synth(args) => synth::run(args),
         Command::TestMetricFilter(args) => test_metric_filter::run(args),
         Command::Completions(args) => completions::run(args),

@@ -16,7 +16,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::bundled;
 use super::input::{self, Destination};
-use super::trail_paths::{self, S3Args};
+use super::trail_paths::{self, S3Args, ThreadsArgs};
 
 /// Report formats, mapped onto `cwfilter::replay::Format`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -99,9 +99,12 @@ pub struct Args {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub s3: S3Args,
+    #[command(flatten)]
+    pub threads: ThreadsArgs,
 }
 
 pub fn run(args: Args) -> ExitCode {
+    args.threads.install();
     match replay(args) {
         Ok(code) => code,
         Err(message) => {

@@ -27,6 +27,28 @@ pub struct S3Args {
     pub s3_concurrency: u16,
 }
 
+/// `-j/--threads`, shared by the commands that read trails (as ripgrep's `-j`).
+#[derive(clap::Args, Clone, Debug)]
+pub struct ThreadsArgs {
+    /// Worker threads reading and matching inputs (default: the number of cores). The output
+    /// does not depend on it.
+    #[arg(short = 'j', long = "threads", value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+}
+
+impl ThreadsArgs {
+    /// Sizes the global rayon pool (before any parallel work; later calls change nothing).
+    pub fn install(&self) {
+        if let Some(n) = self.threads {
+            // Fails only if the pool already exists, which leaves its default size.
+            let _ = rayon::ThreadPoolBuilder::new()
+                .num_threads(usize::from(n))
+                .build_global();
+        }
+    }
+}
+
 /// The inputs of the PATH arguments, and whether any is an S3 object.
 pub struct Found {
     /// Inputs, pruned count and listing errors, as the library's walk gives them.

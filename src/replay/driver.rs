@@ -20,7 +20,7 @@ use crate::engine::{Engine, MatchSet, Scratch};
 use crate::eval::{MetricTransformation, MetricValue, Pattern};
 use crate::trail::labels::Labels;
 use crate::trail::reader::{
-    event_time, read_from, read_input, record_event_time, Input, Item, ReadOptions,
+    event_time, read_from, read_input, yielded_record_event_time, Input, Item, ReadOptions,
 };
 use crate::trail::time::TimeWindow;
 
@@ -359,7 +359,8 @@ impl Replay {
         // Every engine pattern is a current, base or baseline pattern, so an empty match set
         // means no verdict to record: the common case, kept free of allocations.
         if matches.is_empty() && self.config.labels.is_none() {
-            let time = record_event_time(text);
+            // The reader yields JSON objects only (no `plain_lines` here).
+            let time = yielded_record_event_time(text);
             let counted = acc.observe_unmatched(&self.config, time) == Observed::Counted;
             if let (true, Some(t)) = (counted, time) {
                 // A defaultValue is published by every ingested event that does not match.

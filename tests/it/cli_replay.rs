@@ -1711,3 +1711,47 @@ fn a_three_week_synthetic_trail_fires_on_every_planted_incident() {
     assert_eq!(r["summary"]["fires"], 288);
     assert_eq!(r["summary"]["true_fires"], 48);
 }
+
+#[test]
+fn replay_report_is_the_same_with_one_and_two_threads() {
+    // `-j/--threads` (issue 12) sizes the pool; the report must not depend on it. The bundled
+    // trail has many files, so both runs really split the work.
+    let one = finish(
+        cwfilter()
+            .args(["replay", "--format", "json", "-j1"])
+            .output()
+            .unwrap(),
+    );
+    let two = finish(
+        cwfilter()
+            .args(["replay", "--format", "json", "--threads", "2"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(one.code, two.code, "stderr: {}", two.stderr);
+    assert!(one.json()["inputs"]["events"].as_u64().unwrap() > 100);
+    assert_eq!(one.stdout, two.stdout);
+    // match and lint take it too.
+    let dir = Dir::new("threads");
+    let f = dir.jsonl("t.jsonl", &threshold_ten_events());
+    let counts: Vec<String> = ["-j1", "-j2"]
+        .iter()
+        .map(|j| {
+            let o = cwfilter()
+                .args(["match", j, "--count", r#"{ $.errorCode = "*" }"#])
+                .arg(&f)
+                .output()
+                .unwrap();
+            String::from_utf8(o.stdout).unwrap()
+        })
+        .collect();
+    assert_eq!(counts[0], counts[1]);
+    let lint = cwfilter()
+        .args(["lint", "-j", "2"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert!(lint.status.code().unwrap_or(9) <= 1, "{lint:?}");
+    let zero = finish(cwfilter().args(["replay", "-j0"]).output().unwrap());
+    assert_eq!(zero.code, 2);
+}

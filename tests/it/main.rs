@@ -45,4 +45,6 @@ mod syntax_errors;
 mod syntax_roundtrip;
 mod trail_corpus;
 mod trail_reader;
+mod trail_stream;
 mod trail_synth;
+mod tune;

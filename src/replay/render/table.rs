@@ -276,6 +276,8 @@ pub fn render(r: &Report) -> String {
         }
     }
 
+    tune_hint(&mut o, r);
+
     if let Some(c) = &r.calibration {
         calibration(&mut o, c);
     }
@@ -296,6 +298,28 @@ pub fn render(r: &Report) -> String {
         }
     }
     o
+}
+
+/// Under the what-if section: the detectors whose false-positive rate is above 50%, and the
+/// command that proposes exclusions for them (docs/tune.md).
+fn tune_hint(o: &mut String, r: &Report) {
+    let noisy: Vec<String> = r
+        .detectors
+        .iter()
+        .filter(|d| d.false_positive_rate.is_some_and(|x| x > 0.5))
+        .map(|d| cell(&d.key))
+        .collect();
+    if noisy.is_empty() {
+        return;
+    }
+    if r.what_if.is_none() {
+        o.push_str("\nwhat-if:\n");
+    }
+    let _ = writeln!(
+        o,
+        "  false-positive rate above 50%: {}\n  run `cwfilter tune --config FILE --labels FILE PATH...` to propose exclusions that keep every labelled incident",
+        noisy.join(", ")
+    );
 }
 
 /// The calibration section: one row per alarm compared, then each disagreement's time.

@@ -24,6 +24,82 @@ pub fn record_event_time(text: &str) -> Option<i64> {
     time
 }
 
+/// [`record_event_time`] of a record the trail reader yielded (outside `plain_lines`: a JSON
+/// object whose syntax the reader checked), mostly without parsing it: when the raw text holds
+/// `"eventTime"` once, as a member name of the record itself, and no `\u` escape (which could
+/// spell another), the value after it is the answer; otherwise the record is parsed. The
+/// same answer as [`record_event_time`] for every JSON object (`tests/it/trail_stream.rs`,
+/// the `reader` fuzz target).
+pub fn yielded_record_event_time(text: &str) -> Option<i64> {
+    match scan_event_time(text.as_bytes()) {
+        Some(answer) => answer,
+        None => record_event_time(text),
+    }
+}
+
+/// The fast path of [`yielded_record_event_time`]: `None` when it cannot tell.
+fn scan_event_time(b: &[u8]) -> Option<Option<i64>> {
+    use memchr::memmem::Finder;
+    use std::sync::OnceLock;
+    static FINDERS: OnceLock<(Finder<'static>, Finder<'static>)> = OnceLock::new();
+    let (key, escape) =
+        FINDERS.get_or_init(|| (Finder::new(b"\"eventTime\""), Finder::new(b"\\u")));
+    let at = key.find(b)?;
+    if key.find(&b[at + 1..]).is_some() || escape.find(b).is_some() {
+        return None;
+    }
+    // A member name of the record itself: at depth 1, outside strings, after `{` or `,`.
+    let (mut depth, mut in_str, mut esc, mut prev) = (0u32, false, false, 0u8);
+    for &c in &b[..at] {
+        if in_str {
+            if esc {
+                esc = false;
+            } else if c == b'\\' {
+                esc = true;
+            } else if c == b'"' {
+                in_str = false;
+                prev = c;
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_str = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if !c.is_ascii_whitespace() {
+            prev = c;
+        }
+    }
+    if in_str || depth != 1 || !matches!(prev, b'{' | b',') {
+        return None;
+    }
+    let mut i = at + "\"eventTime\"".len();
+    let skip = |mut i: usize| {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        i
+    };
+    i = skip(i);
+    if b.get(i) != Some(&b':') {
+        return None;
+    }
+    i = skip(i + 1);
+    if b.get(i) != Some(&b'"') {
+        // Any other JSON value is no time.
+        return Some(None);
+    }
+    let rest = &b[i + 1..];
+    let end = memchr::memchr2(b'"', b'\\', rest)?;
+    if rest[end] != b'"' {
+        return None;
+    }
+    let value = std::str::from_utf8(&rest[..end]).ok()?;
+    Some(parse_event_time(value))
+}
+
 /// The `eventTime` of a parsed record in epoch seconds: [`record_event_time`] of its text.
 pub fn event_time(record: &Value) -> Option<i64> {
     record.deserialize_map(RecordVisitor).ok().flatten()
@@ -121,9 +197,12 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    /// Both readers, which must agree.
+    /// Both readers (and the raw scan, on objects), which must agree.
     fn both(text: &str) -> Option<i64> {
         let from_text = record_event_time(text);
+        if matches!(serde_json::from_str::<Value>(text), Ok(Value::Object(_))) {
+            assert_eq!(yielded_record_event_time(text), from_text, "{text}");
+        }
         if let Ok(value) = serde_json::from_str::<Value>(text) {
             assert_eq!(event_time(&value), from_text, "{text}");
         }
@@ -137,6 +216,23 @@ mod tests {
             Some(60)
         );
         assert_eq!(both(r#"{"eventTime":"yesterday"}"#), None);
+        // Only the record's own member counts, wherever the text spells it.
+        assert_eq!(both(r#"{"a":{"eventTime":"1970-01-01T00:01:00Z"}}"#), None);
+        assert_eq!(both(r#"{"a":["eventTime"],"b":1}"#), None);
+        assert_eq!(
+            both(r#"{"a":"x\"eventTime", "eventTime" : "1970-01-01T00:01:00Z"}"#),
+            Some(60)
+        );
+        assert_eq!(both(r#"{"x\"eventTime":"1970-01-01T00:01:00Z"}"#), None);
+        assert_eq!(
+            both(r#"{ "eventTime" : "1970-01-01T00:01:00Z" }"#),
+            Some(60)
+        );
+        assert_eq!(
+            both(r#"{"eventTime":"1970-01-01T00:01:00\u005a"}"#),
+            Some(60)
+        );
+        both(r#"{"eventTime":"1970-01-01T00:01:00Z\n"}"#);
         assert_eq!(both(r#"{"eventName":"X"}"#), None);
         assert_eq!(both(r#"["eventTime"]"#), None);
         assert_eq!(both(r#"{"eventTime":"1970-01-01T00:01:00Z"} x"#), None);

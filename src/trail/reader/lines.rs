@@ -1,10 +1,11 @@
 //! The streaming reader: lines and buffered documents, with their size caps and positions.
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 
 use serde_json::value::RawValue;
 
 use super::shapes::Ctx;
+use super::stream::{records_prefix, End, Mode, Pos};
 use super::{Item, Position, ReadOptions, TrailError};
 
 /// How one line ended when reading with a cap.
@@ -12,6 +13,11 @@ pub(super) enum Line {
     Eof,
     Read,
     TooLong(u64),
+    /// Longer than `stream_above`: the line so far is in the buffer (all of it, newline
+    /// included, when `done`), the rest is still to read.
+    Long {
+        done: bool,
+    },
 }
 
 pub(super) struct Reader<'n, 'o, R> {
@@ -21,10 +27,20 @@ pub(super) struct Reader<'n, 'o, R> {
     /// Lines consumed so far.
     pub(super) line: u64,
     pub(super) bytes: u64,
+    /// Bytes read ahead of the source, to be read before it (see `stream.rs`).
+    pub(super) pending: Vec<u8>,
+    pub(super) pending_at: usize,
+    /// The splitter's record buffer, reused from record to record.
+    pub(super) record_buf: Vec<u8>,
 }
 
 impl<R: Read> Reader<'_, '_, R> {
-    fn error(&self, line: Option<u64>, column: Option<u64>, message: String) -> TrailError {
+    pub(super) fn error(
+        &self,
+        line: Option<u64>,
+        column: Option<u64>,
+        message: String,
+    ) -> TrailError {
         TrailError {
             path: self.name.to_string(),
             position: Position { line, index: None },
@@ -34,16 +50,30 @@ impl<R: Read> Reader<'_, '_, R> {
     }
 
     /// Appends the next line (with its newline) to `buf`, unless it exceeds the buffer cap,
-    /// in which case the line is consumed and dropped.
+    /// in which case the line is consumed and dropped. A line longer than `stream_above`
+    /// comes back as [`Line::Long`] so the caller can stream it.
     fn next_line(&mut self, buf: &mut Vec<u8>) -> io::Result<Line> {
         let start = buf.len();
-        let mut dropped: u64 = 0;
+        self.next_line_from(buf, start, 0, true)
+    }
+
+    /// [`Reader::next_line`] for the line starting at `buf[start]`, of which `dropped` bytes
+    /// were already dropped.
+    fn next_line_from(
+        &mut self,
+        buf: &mut Vec<u8>,
+        start: usize,
+        mut dropped: u64,
+        stream: bool,
+    ) -> io::Result<Line> {
+        let above = if stream {
+            self.stream_above()
+        } else {
+            usize::MAX
+        };
+        let max = self.opts.max_buffer_bytes;
         loop {
-            let chunk = match self.src.fill_buf() {
-                Ok(c) => c,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
+            let chunk = self.fill()?;
             if chunk.is_empty() {
                 if dropped > 0 {
                     self.line += 1;
@@ -59,14 +89,19 @@ impl<R: Read> Reader<'_, '_, R> {
                 Some(i) => (i + 1, true),
                 None => (chunk.len(), false),
             };
-            if dropped > 0 || buf.len() - start + take > self.opts.max_buffer_bytes {
-                dropped += (buf.len() - start + take) as u64;
+            let len = buf.len() - start + take;
+            if dropped == 0 && len > above {
+                buf.extend_from_slice(&chunk[..take]);
+                self.consume(take);
+                return Ok(Line::Long { done });
+            }
+            if dropped > 0 || len > max {
+                dropped += len as u64;
                 buf.truncate(start);
             } else {
                 buf.extend_from_slice(&chunk[..take]);
             }
-            self.src.consume(take);
-            self.bytes += take as u64;
+            self.consume(take);
             if done {
                 self.line += 1;
                 return Ok(if dropped > 0 {
@@ -78,12 +113,154 @@ impl<R: Read> Reader<'_, '_, R> {
         }
     }
 
+    /// Reads the rest of a [`Line::Long`] line the buffered way.
+    fn finish_long(&mut self, buf: &mut Vec<u8>, start: usize, done: bool) -> io::Result<Line> {
+        let mut dropped = 0;
+        if buf.len() - start > self.opts.max_buffer_bytes {
+            dropped = (buf.len() - start) as u64;
+            buf.truncate(start);
+        }
+        if done {
+            self.line += 1;
+            return Ok(if dropped > 0 {
+                Line::TooLong(dropped)
+            } else {
+                Line::Read
+            });
+        }
+        self.next_line_from(buf, start, dropped, false)
+    }
+
+    /// The line length (and document size) above which `{"Records":[` objects are streamed.
+    pub(super) fn stream_above(&self) -> usize {
+        // `match` over application logs reads broken lines as messages: keep its buffering.
+        if self.opts.plain_lines {
+            usize::MAX
+        } else {
+            // Past the buffer limit, streaming is the only way to read an object at all.
+            self.opts.stream_above.min(self.opts.max_buffer_bytes)
+        }
+    }
+
+    /// Streams the `{"Records":[` object that starts the line at `buf[start..]` (its prefix
+    /// `off` bytes long) and the rest of the line. `head`: the first line of the input.
+    /// Returns whether JSON Lines follow (`false`: the input was read to its end).
+    fn stream_line(
+        &mut self,
+        sink: &mut dyn FnMut(Item<'_>),
+        buf: &mut Vec<u8>,
+        start: usize,
+        off: usize,
+        head: bool,
+    ) -> bool {
+        let mut pending = buf[start + off..].to_vec();
+        pending.extend_from_slice(&self.pending[self.pending_at..]);
+        self.pending = pending;
+        self.pending_at = 0;
+        buf.truncate(start);
+        let line = self.line + 1;
+        let mut pos = Pos {
+            line,
+            col: off as u64,
+        };
+        let mode = if head { Mode::Head } else { Mode::Line };
+        let end = self.stream_records(mode, &mut pos, line, line, sink);
+        match end {
+            End::Closed { newline: true } => {
+                self.doc_stream(sink, pos, false);
+                false
+            }
+            End::Closed { newline: false } => {
+                // More on the first line after the object: a document of several values,
+                // as the buffered path reads it.
+                if head && self.more_on_line(&mut pos) {
+                    self.doc_stream(sink, pos, false);
+                    return false;
+                }
+                self.end_of_line(sink, pos);
+                true
+            }
+            End::LineBroken => {
+                if let Ok(c) = self.fill() {
+                    if c.first() == Some(&b'\n') {
+                        self.consume(1);
+                    }
+                }
+                self.line += 1;
+                true
+            }
+            End::Failed => false,
+        }
+    }
+
+    /// Skips blanks on the current line; whether something other than its end follows.
+    fn more_on_line(&mut self, pos: &mut Pos) -> bool {
+        loop {
+            let Ok(chunk) = self.fill() else { return false };
+            match chunk.first() {
+                None | Some(b'\n') => return false,
+                Some(b' ' | b'\t' | b'\r') => {
+                    self.consume(1);
+                    pos.col += 1;
+                }
+                Some(_) => return true,
+            }
+        }
+    }
+
+    /// After an object streamed in line mode: only whitespace may follow on its line.
+    fn end_of_line(&mut self, sink: &mut dyn FnMut(Item<'_>), mut pos: Pos) {
+        loop {
+            let chunk = match self.fill() {
+                Ok(c) => c,
+                Err(e) => {
+                    return sink(Item::Error(self.error(Some(pos.line), None, e.to_string())))
+                }
+            };
+            let Some(&b) = chunk.first() else {
+                self.line += 1;
+                return;
+            };
+            match b {
+                b'\n' => {
+                    self.consume(1);
+                    self.line += 1;
+                    return;
+                }
+                b if b.is_ascii_whitespace() => {
+                    self.consume(1);
+                    pos.col += 1;
+                }
+                _ => {
+                    sink(Item::Error(self.error(
+                        Some(pos.line),
+                        Some(pos.col + 1),
+                        "invalid JSON: trailing characters".to_string(),
+                    )));
+                    let _ = self.skip_line();
+                }
+            }
+        }
+    }
+
     pub(super) fn run(&mut self, sink: &mut dyn FnMut(Item<'_>)) {
         // Find the first non-blank line, then decide between JSON Lines and one document.
         let mut head = Vec::new();
         let first = loop {
             let before = head.len();
-            match self.next_line(&mut head) {
+            let line = match self.next_line(&mut head) {
+                Ok(Line::Long { done }) => {
+                    if let Some(off) = records_prefix(&head[before..], true) {
+                        if self.stream_line(sink, &mut head, before, off, true) {
+                            self.lines(sink, Vec::new());
+                        }
+                        return;
+                    }
+                    self.finish_long(&mut head, before, done)
+                }
+                other => other,
+            };
+            match line {
                 Ok(Line::Eof) => return,
                 Ok(Line::Read) => {
                     if head[before..].iter().all(u8::is_ascii_whitespace) {
@@ -97,6 +274,7 @@ impl<R: Read> Reader<'_, '_, R> {
                     return self.lines(sink, Vec::new());
                 }
                 Err(e) => return sink(Item::Error(self.error(None, None, e.to_string()))),
+                Ok(Line::Long { .. }) => unreachable!("finish_long reads the line whole"),
             }
         };
         let first_line = &head[first..];
@@ -138,7 +316,7 @@ impl<R: Read> Reader<'_, '_, R> {
         if first_byte(first_line) == Some(b'{') {
             let first_number = self.line;
             let second = head.len();
-            match self.next_line(&mut head) {
+            match self.next_line_from(&mut head, second, 0, false) {
                 Ok(Line::Read)
                     if first_byte(&head[second..]) == Some(b'{')
                         && complete_json(&head[second..]) =>
@@ -181,13 +359,26 @@ impl<R: Read> Reader<'_, '_, R> {
         }
         loop {
             buf.clear();
-            match self.next_line(&mut buf) {
+            let line = match self.next_line(&mut buf) {
+                Ok(Line::Long { done }) => {
+                    if let Some(off) = records_prefix(&buf, true) {
+                        if !self.stream_line(sink, &mut buf, 0, off, false) {
+                            return;
+                        }
+                        continue;
+                    }
+                    self.finish_long(&mut buf, 0, done)
+                }
+                other => other,
+            };
+            match line {
                 Ok(Line::Eof) => return,
                 Ok(Line::Read) => {
                     let line = self.line;
                     self.line_record(sink, &buf, line);
                 }
                 Ok(Line::TooLong(n)) => sink(Item::Error(self.line_too_long(n))),
+                Ok(Line::Long { .. }) => unreachable!("finish_long reads the line whole"),
                 Err(e) => {
                     return sink(Item::Error(self.error(
                         Some(self.line + 1),
@@ -296,6 +487,27 @@ impl<R: Read> Reader<'_, '_, R> {
 
     /// Whole-file mode: one or more JSON documents (pretty-printed S3 objects, CLI output).
     fn document(&mut self, sink: &mut dyn FnMut(Item<'_>), mut buf: Vec<u8>) {
+        // Read ahead up to the streaming threshold: a document that fits is parsed whole.
+        let above = self.stream_above();
+        let ahead = above.min(self.opts.max_buffer_bytes);
+        while buf.len() <= ahead {
+            let chunk = match self.fill() {
+                Ok(c) => c,
+                Err(e) => return sink(Item::Error(self.error(None, None, e.to_string()))),
+            };
+            if chunk.is_empty() {
+                break;
+            }
+            let take = chunk.len().min((ahead - buf.len()).saturating_add(1));
+            buf.extend_from_slice(&chunk[..take]);
+            self.consume(take);
+        }
+        if buf.len() > above {
+            buf.extend_from_slice(&self.pending[self.pending_at..]);
+            self.pending = buf;
+            self.pending_at = 0;
+            return self.doc_stream(sink, Pos { line: 1, col: 0 }, true);
+        }
         let cap = self.opts.max_buffer_bytes as u64;
         let already = buf.len() as u64;
         let mut rest = (&mut self.src).take(cap.saturating_sub(already) + 1);
@@ -430,10 +642,15 @@ pub(super) struct LineCounter<'t> {
 
 impl<'t> LineCounter<'t> {
     fn new(text: &'t str) -> Self {
+        Self::starting(text, 1)
+    }
+
+    /// `text` starts on line `line`.
+    pub(super) fn starting(text: &'t str, line: u64) -> Self {
         LineCounter {
             text,
             at: 0,
-            line: 1,
+            line,
             fixed: false,
         }
     }

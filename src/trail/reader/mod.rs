@@ -25,9 +25,10 @@ mod event_time;
 mod lines;
 pub(crate) use lines::json_message;
 mod shapes;
+mod stream;
 
 pub use self::discover::discover;
-pub use self::event_time::{event_time, record_event_time};
+pub use self::event_time::{event_time, record_event_time, yielded_record_event_time};
 use self::lines::Reader;
 
 /// CloudTrail does not deliver events larger than 256 KB to CloudWatch Logs.
@@ -46,6 +47,12 @@ pub struct ReadOptions {
     /// CloudWatch Logs would hold it) rather than an error. For `cwfilter match` over
     /// application logs; the replay keeps this off, since every CloudTrail record is JSON.
     pub plain_lines: bool,
+    /// A `{"Records":[...]}` object on a line longer than this (or than `max_buffer_bytes`),
+    /// or in a whole-file input larger than this, is split as it is read, one record at a
+    /// time, instead of being buffered whole (so its size is not limited by
+    /// `max_buffer_bytes`). `usize::MAX` buffers everything within `max_buffer_bytes` (the
+    /// reference the streaming path is tested against). Not used with `plain_lines`.
+    pub stream_above: usize,
 }
 
 impl Default for ReadOptions {
@@ -55,6 +62,7 @@ impl Default for ReadOptions {
             max_buffer_bytes: 1 << 30,
             max_event_bytes: MAX_EVENT_BYTES,
             plain_lines: false,
+            stream_above: 1 << 20,
         }
     }
 }
@@ -319,6 +327,9 @@ pub fn read_from(
         opts,
         line: 0,
         bytes: 0,
+        pending: Vec::new(),
+        pending_at: 0,
+        record_buf: Vec::new(),
     };
     reader.run(&mut counting);
     let bytes = reader.bytes;

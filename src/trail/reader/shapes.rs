@@ -59,7 +59,7 @@ impl Ctx<'_> {
         })
     }
 
-    fn emit(&self, text: &str, position: Position, sink: &mut dyn FnMut(Item<'_>)) {
+    pub(super) fn emit(&self, text: &str, position: Position, sink: &mut dyn FnMut(Item<'_>)) {
         if text.len() > self.opts.max_event_bytes && compact_len(text) > self.opts.max_event_bytes {
             sink(Item::Oversize {
                 bytes: text.len(),
