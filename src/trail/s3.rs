@@ -23,12 +23,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use aws_config::BehaviorVersion;
-use aws_smithy_http_client::tls;
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::{ProvideCredentials, Region};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::Client;
+use aws_smithy_http_client::tls;
 use tokio::runtime::Runtime;
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
@@ -140,7 +140,9 @@ impl S3Client {
             .map_err(|e| S3Error(format!("cannot start the S3 runtime: {e}")))?;
         // rustls with ring; every request (S3, STS, SSO, IMDS) goes through this one client.
         let http_client = aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::Ring,
+            ))
             .build_https();
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .http_client(http_client)
