@@ -28,6 +28,7 @@ use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::{ProvideCredentials, Region};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::Client;
+use aws_smithy_http_client::tls;
 use tokio::runtime::Runtime;
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
@@ -137,11 +138,19 @@ impl S3Client {
             .enable_all()
             .build()
             .map_err(|e| S3Error(format!("cannot start the S3 runtime: {e}")))?;
-        let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(opts.max_attempts.max(1))
-                .with_initial_backoff(std::time::Duration::from_millis(100)),
-        );
+        // rustls with ring; every request (S3, STS, SSO, IMDS) goes through this one client.
+        let http_client = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https();
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(http_client)
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(opts.max_attempts.max(1))
+                    .with_initial_backoff(std::time::Duration::from_millis(100)),
+            );
         if let Some(p) = &opts.profile {
             loader = loader.profile_name(p);
         }

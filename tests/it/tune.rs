@@ -509,3 +509,100 @@ fn tune_keeps_every_effective_pattern_within_1024_characters() {
         "{reason}"
     );
 }
+
+#[test]
+fn tune_excludes_a_user_type_only_when_no_incident_of_the_detector_uses_it() {
+    let dir = TempDir::new("tune-types");
+    let config = dir.write(
+        "c.yaml",
+        "alerts:\n  kmsKeyGrants: true\n  overrides:\n    kmsKeyGrants:\n      threshold: 1\n",
+    );
+    let config = config.display().to_string();
+    let mut lines = String::new();
+    let grant = |time: &str, by: &str, id: &str| {
+        serde_json::json!({
+            "eventVersion": "1.09",
+            "userIdentity": {"type": "AWSService", "invokedBy": by},
+            "eventTime": time, "eventSource": "kms.amazonaws.com", "eventName": "CreateGrant",
+            "awsRegion": "us-east-1", "eventID": id, "recipientAccountId": "123456789012",
+        })
+        .to_string()
+    };
+    for (i, hour) in [1, 5, 9].iter().enumerate() {
+        let time = format!("2025-03-03T{hour:02}:00:00Z");
+        lines += &grant(&time, "autoscaling.amazonaws.com", &format!("noise-{i}"));
+        lines.push('\n');
+    }
+    // The incident is an AWS service's own call too (a grant made through a hijacked service).
+    lines += &grant("2025-03-09T23:59:59Z", "ec2.amazonaws.com", "incident-1");
+    lines.push('\n');
+    let trail = dir.write("trail.jsonl", lines).display().to_string();
+    let labels = dir
+        .write(
+            "labels.jsonl",
+            "{\"eventID\": \"incident-1\", \"label\": \"malicious\"}\n",
+        )
+        .display()
+        .to_string();
+    let tune = |extra: &[&str]| -> Value {
+        let mut args = vec![
+            "tune",
+            "--format",
+            "json",
+            "--config",
+            &config,
+            "--max-fires-per-week",
+            "0",
+        ];
+        args.extend_from_slice(extra);
+        args.push(&trail);
+        serde_json::from_str(&stdout(&run(&args))).unwrap()
+    };
+    let settings = |json: &Value| -> Vec<(String, String)> {
+        suggestions(json)
+            .iter()
+            .map(|s| {
+                (
+                    s["setting"].as_str().unwrap().to_owned(),
+                    s["value"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    // Without labels the type is the cheapest exclusion.
+    let json = tune(&[]);
+    assert_eq!(
+        settings(&json),
+        [("excludeUserTypes".to_owned(), "AWSService".to_owned())],
+        "{json}"
+    );
+    // With an incident of that type, the service that made the noise is named instead.
+    let json = tune(&["--labels", &labels]);
+    assert_eq!(
+        settings(&json),
+        [(
+            "excludeInvokedBy".to_owned(),
+            "autoscaling.amazonaws.com".to_owned()
+        )],
+        "{json}"
+    );
+    assert_eq!(json["after"]["false_fires"], 0);
+    assert_eq!(json["after"]["fires"], 1);
+}
+
+#[test]
+fn tune_refuses_deployed_metric_filters_it_cannot_write_back() {
+    let out = run(&[
+        "tune",
+        "--config",
+        "tests/data/deployed/aws-describe-metric-filters.json",
+        TRAIL,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("tune writes a simple-container `alerts:` config"),
+        "{err}"
+    );
+    assert!(stdout(&out).is_empty());
+}
