@@ -122,6 +122,11 @@ gz_cpu=$CPU; raw "inflate, gzip -dc (one stream)" "$GZ_FILES files" "$WALL" "$CP
 log "reader only: inflate + split"
 timed "$WORK/split.txt" $P0 "$STAGES" split "$TRAIL/AWSLogs"
 split_cpu=$CPU; raw "reader: inflate + split (trail_stages split)" "$(cat "$WORK/split.txt")" "$WALL" "$CPU" "$((RSS / 1024)) MB"
+log "reader + eventTime: full parse (before) and raw scan (after)"
+timed /dev/null $P0 "$STAGES" time-parse "$TRAIL/AWSLogs"
+raw "reader + eventTime by full parse (the replay before issue 12)" "" "$WALL" "$CPU" ""
+timed /dev/null $P0 "$STAGES" time-scan "$TRAIL/AWSLogs"
+raw "reader + eventTime by raw scan (after)" "" "$WALL" "$CPU" ""
 log "replay -j1"
 timed "$WORK/replay1.json" $P0 "$CW" replay -j1 --format json "$TRAIL/AWSLogs"
 rep_cpu=$CPU rep1_wall=$WALL

@@ -5,6 +5,8 @@
 //! ```sh
 //! cargo run --release --example trail_stages -- inflate PATH...  # flate2 (zlib-rs) only
 //! cargo run --release --example trail_stages -- split PATH...    # + the reader's record splitting
+//! cargo run --release --example trail_stages -- time-parse PATH... # + eventTime by a full parse
+//! cargo run --release --example trail_stages -- time-scan PATH...  # + eventTime by the raw scan
 //! ```
 //!
 //! Files are read one after another on one thread; prints the bytes and records seen.
@@ -12,7 +14,9 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use cwfilter::trail::reader::{discover, read_input, Input, Item, ReadOptions};
+use cwfilter::trail::reader::{
+    discover, read_input, record_event_time, yielded_record_event_time, Input, Item, ReadOptions,
+};
 use flate2::read::MultiGzDecoder;
 
 fn main() {
@@ -37,17 +41,28 @@ fn main() {
                     bytes += n as u64;
                 }
             }
-            "split" => {
+            "split" | "time-parse" | "time-scan" => {
                 let stats = read_input(input, &ReadOptions::default(), &mut |item| {
                     if let Item::Record { text, .. } = item {
-                        std::hint::black_box(text);
+                        match mode.as_str() {
+                            // + the replay's eventTime read, before and after issue 12
+                            "time-parse" => {
+                                std::hint::black_box(record_event_time(text));
+                            }
+                            "time-scan" => {
+                                std::hint::black_box(yielded_record_event_time(text));
+                            }
+                            _ => {
+                                std::hint::black_box(text);
+                            }
+                        }
                     }
                 });
                 bytes += stats.bytes;
                 records += stats.records;
             }
             _ => {
-                eprintln!("usage: trail_stages inflate|split PATH...");
+                eprintln!("usage: trail_stages inflate|split|time-parse|time-scan PATH...");
                 std::process::exit(2);
             }
         }

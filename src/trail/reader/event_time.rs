@@ -49,19 +49,23 @@ fn scan_event_time(b: &[u8]) -> Option<Option<i64>> {
         return None;
     }
     // A member name of the record itself: at depth 1, outside strings, after `{` or `,`.
-    let (mut depth, mut in_str, mut esc, mut prev) = (0u32, false, false, 0u8);
-    for &c in &b[..at] {
+    let (mut depth, mut in_str, mut prev) = (0u32, false, 0u8);
+    let mut i = 0;
+    while i < at {
         if in_str {
-            if esc {
-                esc = false;
-            } else if c == b'\\' {
-                esc = true;
-            } else if c == b'"' {
-                in_str = false;
-                prev = c;
+            // Strings are skipped to their next quote or escape.
+            match memchr::memchr2(b'"', b'\\', &b[i..at]) {
+                None => i = at,
+                Some(k) if b[i + k] == b'\\' => i += k + 2,
+                Some(k) => {
+                    in_str = false;
+                    prev = b'"';
+                    i += k + 1;
+                }
             }
             continue;
         }
+        let c = b[i];
         match c {
             b'"' => in_str = true,
             b'{' | b'[' => depth += 1,
@@ -71,6 +75,11 @@ fn scan_event_time(b: &[u8]) -> Option<Option<i64>> {
         if !c.is_ascii_whitespace() {
             prev = c;
         }
+        i += 1;
+    }
+    // An escape may have jumped past `at`: then `at` was inside a string.
+    if i != at {
+        return None;
     }
     if in_str || depth != 1 || !matches!(prev, b'{' | b',') {
         return None;

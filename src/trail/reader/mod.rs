@@ -263,6 +263,10 @@ impl<R: Read> Read for Limited<R> {
 }
 
 const BUF: usize = 256 * 1024;
+/// The decompressed side's buffer. `BufReader` zero-fills its buffer on first use when the
+/// inner reader (here the size limiter) cannot read into uninitialised memory: per file, so it
+/// is kept small (256 KB cost 12% of the reader's instructions on 64 KB CloudTrail objects).
+const DECODED_BUF: usize = 64 * 1024;
 
 /// Reads one input, calling `sink` for every record, oversize record and error, in order.
 pub fn read_input(input: &Input, opts: &ReadOptions, sink: &mut dyn FnMut(Item<'_>)) -> InputStats {
@@ -316,7 +320,7 @@ pub fn read_from(
     };
     let mut reader = Reader {
         src: BufReader::with_capacity(
-            BUF,
+            DECODED_BUF,
             Limited {
                 inner: decoded,
                 remaining: opts.max_file_bytes,
