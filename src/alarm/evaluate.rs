@@ -31,6 +31,16 @@ pub struct AlarmRun {
     pub end: i64,
 }
 
+impl AlarmRun {
+    /// The run's alarm window: the `evaluation_periods` (N) periods whose datapoints decided the
+    /// fire, and the rest of the run. An event in one of these periods is one the run pages on;
+    /// the replay's true fires and covered incidents and `tune`'s false fires all use this.
+    pub fn window(&self, evaluation_periods: u32) -> std::ops::RangeInclusive<i64> {
+        let n = i64::from(evaluation_periods.max(1));
+        self.start.saturating_sub(n - 1)..=self.end
+    }
+}
+
 /// Simulates the alarm over the periods `first..=last`, given the datapoints of the periods that
 /// have one. A datapoint breaches when the alarm's comparison operator says so.
 ///

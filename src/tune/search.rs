@@ -118,16 +118,16 @@ pub(super) fn simulate(
         alarm.bucket_of(start),
         alarm.bucket_of(end),
     );
-    let n = i64::from(alarm.evaluation_periods.max(1));
     let mut sim = Sim {
         fires: runs.len() as u64,
         ..Sim::default()
     };
     for r in &runs {
-        let lo = r.start.saturating_sub(n - 1);
+        let window = r.window(alarm.evaluation_periods);
+        let lo = *window.start();
         let mut any = false;
         for &(b, i) in &malicious {
-            if (lo..=r.end).contains(&b) {
+            if window.contains(&b) {
                 sim.covered.insert(i);
                 any = true;
             }

@@ -129,11 +129,10 @@ impl Accumulator {
                     .filter(|o| matched(o).get(i) == Some(&true))
                     .map(|o| s.alarm.bucket_of(o.time))
                     .collect();
-                let n = i64::from(s.alarm.evaluation_periods.max(1));
                 runs.iter()
                     .filter(|r| {
                         malicious
-                            .range(r.start.saturating_sub(n - 1)..=r.end)
+                            .range(r.window(s.alarm.evaluation_periods))
                             .next()
                             .is_some()
                     })
@@ -379,10 +378,9 @@ fn covered(specs: &[DetectorSpec], runs: &[Vec<AlarmRun>], matched: &[bool], tim
     specs.iter().enumerate().any(|(i, s)| {
         matched.get(i) == Some(&true) && {
             let b = s.alarm.bucket_of(time);
-            let n = i64::from(s.alarm.evaluation_periods.max(1));
             runs[i]
                 .iter()
-                .any(|r| r.start <= b.saturating_add(n - 1) && r.end >= b)
+                .any(|r| r.window(s.alarm.evaluation_periods).contains(&b))
         }
     })
 }
