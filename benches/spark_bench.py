@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
@@ -62,6 +63,66 @@ def tree_cpu(root=None):
             total += sum(int(x) for x in stats[pid][11:15])
         todo.extend(children.get(pid, []))
     return total / tick
+
+
+# Warm runs of the Spark job after the session's first: the JVM keeps compiling the job's
+# hot paths (Hadoop paths and URIs, Java serialisation of tasks, Arrow writers) over the first
+# few, so the table shows each and the summary the two halves apart.
+WARM = 6
+
+
+def jvm_pid():
+    """The JVM the Spark session started (a child of this process), or None."""
+    try:
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                with open(f"/proc/{entry}/stat") as f:
+                    text = f.read()
+                if int(text[text.rindex(")") + 2 :].split()[1]) == os.getpid():
+                    with open(f"/proc/{entry}/cmdline", "rb") as f:
+                        if b"java" in f.read():
+                            return int(entry)
+    except OSError:
+        pass
+    return None
+
+
+def cpu_split(jvm):
+    """CPU seconds so far by where they went: the JVM's JIT compiler threads, its task
+    threads, its GC threads, the rest of the JVM (driver: listing, planning, scheduling, task
+    serialisation), this Python process (the driver's side) and the Python workers (the Rust
+    replay); None without /proc."""
+    if jvm is None:
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    out = Counter()
+    try:
+        for t in os.listdir(f"/proc/{jvm}/task"):
+            try:
+                with open(f"/proc/{jvm}/task/{t}/stat") as f:
+                    text = f.read()
+            except OSError:
+                continue
+            name = text[text.index("(") + 1 : text.rindex(")")]
+            fields = text[text.rindex(")") + 2 :].split()
+            kind = ("JVM: JIT compiler" if "Compiler" in name
+                    else "JVM: task threads" if name.startswith("Executor task")
+                    else "JVM: GC" if name.startswith("GC Thread") or name.startswith("G1 ")
+                    else "JVM: driver and the rest")
+            out[kind] += (int(fields[11]) + int(fields[12])) / tick
+    except OSError:
+        return None
+    total = tree_cpu()
+    with open(f"/proc/{jvm}/stat") as f:
+        text = f.read()
+    fields = text[text.rindex(")") + 2 :].split()
+    jvm_total = sum(int(x) for x in fields[11:13]) / tick
+    own = time.process_time()
+    # Threads that ended are in the JVM's total but not in its task list.
+    out["JVM: driver and the rest"] += jvm_total - sum(out.values())
+    out["Python driver (this process)"] = own
+    out["Python workers (Rust replay)"] = total - jvm_total - own
+    return out
 
 
 def children_cpu():
@@ -127,15 +188,23 @@ def main():
     )
     spark.sparkContext.setLogLevel("ERROR")
     rows.append(("Spark local[2]: session start", session_s, session_cpu))
+    jvm = jvm_pid()
     warm = []
-    for i in range(4):
+    split = Counter()
+    for i in range(1 + WARM):
+        before = cpu_split(jvm)
         out, s, c = timed(lambda: cs.replay(spark, [str(trail)]).to_json(), tree_cpu)
+        after = cpu_split(jvm)
         assert out == expected, "Spark differs from the CLI"
         if i == 0:
             rows.append(("Spark local[2]: cwfilter.spark.replay, first job of the session", s, c))
         else:
             warm.append((s, c))
             rows.append((f"Spark local[2]: cwfilter.spark.replay, warm run {i}", s, c))
+            if after and before:
+                after.subtract(before)
+                for k, v in after.items():
+                    split[(i > WARM // 2, k)] += v
     loads.append(load())
     # Where a warm run's time goes: the listing (driver and JVM; no content read) and the
     # replay job it leaves (reading, Arrow to the Python workers, Replay.partial, collect).
@@ -156,9 +225,7 @@ def main():
     loads.append(load())
 
     mb = sum(p.stat().st_size for p in files) / 1e6
-    spark_s = statistics.median(s for s, _ in warm)
-    cpus = [c for _, c in warm]
-    spark_cpu = statistics.median(cpus) if None not in cpus and cli_cpu else None
+    half = WARM // 2
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
           f"load average (1 min) during the run: {', '.join(f'{x:.1f}' for x in loads)}")
     print(f"{len(files)} files ({len(listed)} read by Spark), {mb:.1f} MB gzip, {events} events; "
@@ -167,8 +234,19 @@ def main():
     print("|---|---|---|")
     for name, s, c in rows:
         print(f"| {name} | {s:.2f} | {'n/a' if c is None else f'{c:.2f}'} |")
-    print(f"Spark local[2], warm (median of {len(warm)}): {spark_s / cli_s:.2f}x the CLI's wall "
-          f"time" + ("" if spark_cpu is None else f", {spark_cpu / cli_cpu:.2f}x its CPU time"))
+    for label, runs in ((f"warm runs 1-{half}", warm[:half]),
+                        (f"warm runs {half + 1}-{WARM}", warm[half:])):
+        spark_s = statistics.median(s for s, _ in runs)
+        cpus = [c for _, c in runs]
+        spark_cpu = statistics.median(cpus) if None not in cpus and cli_cpu else None
+        print(f"Spark local[2], {label} (median): {spark_s:.2f} s, {spark_s / cli_s:.2f}x the "
+              f"CLI's wall time" + ("" if spark_cpu is None else
+                                    f"; {spark_cpu:.2f} CPU s, {spark_cpu / cli_cpu:.2f}x its CPU time"))
+    if split:
+        print(f"CPU s per warm run by where it went (runs 1-{half} | runs {half + 1}-{WARM}):")
+        kinds = sorted({k for late, k in (x for x in split if isinstance(x, tuple))})
+        for k in kinds:
+            print(f"| {k} | {split[(False, k)] / half:.2f} | {split[(True, k)] / (WARM - half):.2f} |")
     print(f"Python hop: {partial_s / events * 1e6:.2f} us/event in Replay.partial "
           f"vs {cli_s / events * 1e6:.2f} us/event for the whole CLI run")
 
