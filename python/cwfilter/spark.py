@@ -88,10 +88,40 @@ def _to_jvm(spark, strings: Sequence[str]):
     return jvm.java.util.regex.Pattern.compile(_SEP).split(_SEP.join(strings))
 
 
-def _load(spark, paths: Sequence[str]):
+# Local objects are read as the CLI reads them, as plain files: through Hadoop's
+# RawLocalFileSystem, not the default `file:` filesystem (LocalFileSystem, a checksum file
+# system), which looks for a `.crc` sibling every time it opens an object and reads through a
+# checksum verifier (17% of the JVM's CPU time reading the benchmark trail's 5,184 objects; a
+# stale `.crc` beside an object made Spark fail where the CLI reads it). These are options of
+# the read (they reach the Hadoop configuration of its listing and of its tasks), never of the
+# session. Hadoop caches one filesystem per scheme, and the cached `file:` one is the session's:
+# the read bypasses the cache for `file:` (a RawLocalFileSystem is a plain object, cheap to
+# make). Only `file:` paths are affected; a session that names its own `fs.file.impl` keeps it.
+_RAW_LOCAL = {
+    "fs.file.impl": "org.apache.hadoop.fs.RawLocalFileSystem",
+    "fs.file.impl.disable.cache": "true",
+}
+
+
+def _read_options(spark) -> dict:
+    """The Hadoop options of a ``binaryFile`` read: :data:`_RAW_LOCAL` unless the session
+    configures the ``file:`` filesystem itself."""
+    try:
+        conf = spark._jsparkSession.sessionState().newHadoopConf()
+    except Exception:  # noqa: BLE001 - a session without a JVM state: the context's conf
+        conf = spark.sparkContext._jsc.hadoopConfiguration()
+    if conf.get("fs.file.impl") is not None:
+        return {}
+    return dict(_RAW_LOCAL)
+
+
+def _load(spark, paths: Sequence[str], options: Optional[dict] = None):
     """The ``binaryFile`` DataFrame of every file below ``paths`` (Spark's recursive listing,
-    with no partition inference from directory names)."""
+    with no partition inference from directory names), read with the Hadoop ``options``
+    (:func:`_read_options`)."""
     reader = spark.read.format("binaryFile").option("recursiveFileLookup", "true")
+    for k, v in (options or {}).items():
+        reader = reader.option(k, v)
     return reader._df(reader._jreader.load(_to_jvm(spark, paths)))
 
 
@@ -157,7 +187,8 @@ def _list_inputs(spark, paths: Sequence[str], rep: Replay):
     if not roots:
         return keep, errors, None
     # The file index alone (no job, no content read): Spark's own recursive listing.
-    listing = _load(spark, roots)
+    options = _read_options(spark)
+    listing = _load(spark, roots, options)
     listed = _from_jvm(spark, listing._jdf.inputFiles())
     plain_roots = [_cli_name(r) for r in roots]
     seen = set()
@@ -186,7 +217,7 @@ def _list_inputs(spark, paths: Sequence[str], rep: Replay):
     distinct_roots = sorted(set(plain_roots))
     if len(distinct_roots) == len(roots) and sorted(map(_cli_name, cover)) == distinct_roots:
         return keep, errors, listing
-    return keep, errors, _load(spark, cover)
+    return keep, errors, _load(spark, cover, options)
 
 
 def _replay_partitions(rep: Replay):

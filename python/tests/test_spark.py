@@ -150,3 +150,36 @@ def test_the_job_settings_are_the_sessions_own_again_afterwards(weeks, spark):
         assert {k: spark.conf.get(k, None) for k in keys} == before
     finally:
         spark.conf.unset("spark.sql.files.maxPartitionBytes")
+
+
+def test_a_stale_crc_beside_a_local_object_is_ignored_like_the_cli(weeks, run_cli, spark, tmp_path):
+    # Local objects are plain files to the CLI. Hadoop's default `file:` filesystem verifies an
+    # object against a `.crc` sibling when there is one, and a stale one (the object rewritten
+    # by another tool) failed the whole Spark job; the job reads local files raw.
+    import struct
+
+    trail = tmp_path / "trail"
+    shutil.copytree(weeks / "synth", trail)
+    obj = next(p for p in sorted(trail.rglob("*.json.gz")))
+    # Hadoop's checksum file: magic, bytes per checksum, then a CRC32 per chunk (all wrong).
+    chunks = -(-obj.stat().st_size // 512)
+    (obj.parent / f".{obj.name}.crc").write_bytes(
+        b"crc\0" + struct.pack(">i", 512) + b"\0\0\0\0" * chunks
+    )
+    cli = run_cli("replay", "--format", "json", trail)
+    report = spark_replay(spark, [str(trail)])
+    assert report.to_json() == cli.stdout
+    assert report.exit_code == 0
+
+
+def test_a_session_that_names_its_local_filesystem_keeps_it(spark):
+    import cwfilter.spark as cs
+
+    assert cs._read_options(spark) == cs._RAW_LOCAL
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    conf.set("fs.file.impl", "org.apache.hadoop.fs.LocalFileSystem")
+    try:
+        assert cs._read_options(spark) == {}
+    finally:
+        conf.unset("fs.file.impl")
+    assert cs._read_options(spark) == cs._RAW_LOCAL
