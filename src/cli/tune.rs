@@ -9,6 +9,7 @@ use cwfilter::replay::Labels;
 use cwfilter::trail::ReadOptions;
 use cwfilter::tune::{tune, TuneSetup, DEFAULT_MAX_FIRES_PER_WEEK};
 
+use super::bundled;
 use super::input::{self, Destination};
 use super::trail_paths::{self, S3Args, ThreadsArgs};
 
@@ -51,8 +52,9 @@ pub struct Args {
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// CloudTrail files or directories (recursive; gzip or not) or `s3://bucket/prefix`. Read
-    /// more than once, so not stdin.
-    #[arg(value_name = "PATH", required = true)]
+    /// more than once, so not stdin. Default: the trail bundled in the binary (corpus/trail,
+    /// with corpus/labels.jsonl unless --labels is given), as `replay` does.
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub s3: S3Args,
@@ -90,12 +92,18 @@ fn run_tune(args: Args) -> Result<ExitCode, String> {
         ),
     ])?;
     let destination = Destination::open(args.output.as_deref())?;
-    let labels = match &args.labels {
-        Some(p) => {
+    // No PATH: the trail and labels compiled into the binary, as `replay` reads them.
+    let bundled = args.paths.is_empty();
+    let labels = match (&args.labels, bundled) {
+        (Some(p), _) => {
             let text = input::read_text(p).map_err(|e| format!("cannot read labels {e}"))?;
             Some(Labels::from_jsonl(&text).map_err(|e| format!("{}:{e}", input::label(p)))?)
         }
-        None => None,
+        (None, true) => Some(
+            Labels::from_jsonl(&bundled::labels()?)
+                .map_err(|e| format!("bundled:corpus/labels.jsonl:{e}"))?,
+        ),
+        (None, false) => None,
     };
     let configs: Vec<PathBuf> = args.config.iter().cloned().collect();
     let loaded = input::load_detectors(&configs, args.profile).map_err(|e| e.to_string())?;
@@ -106,12 +114,19 @@ fn run_tune(args: Args) -> Result<ExitCode, String> {
         let file = input::configs_label(&configs);
         return Err(format!("{file}: enables no detector: nothing to tune"));
     }
-    let found = trail_paths::find(
-        &args.paths,
-        &window,
-        &|p: &Path| window.may_hold_s3_key(p),
-        &args.s3,
-    )?;
+    let found = if bundled {
+        trail_paths::Found {
+            discovered: bundled::discover(&window),
+            s3_objects: 0,
+        }
+    } else {
+        trail_paths::find(
+            &args.paths,
+            &window,
+            &|p: &Path| window.may_hold_s3_key(p),
+            &args.s3,
+        )?
+    };
     let mut inputs = found.discovered.inputs;
     // The labels file is never read as part of the trail.
     if let Some(labels) = args.labels.as_deref().and_then(|p| p.canonicalize().ok()) {
@@ -153,7 +168,11 @@ fn run_tune(args: Args) -> Result<ExitCode, String> {
         .saturating_sub(report.inputs.no_event_time)
         == 0
     {
-        let named: Vec<String> = args.paths.iter().map(|p| input::label(p)).collect();
+        let named: Vec<String> = if bundled {
+            vec!["the bundled trail".to_owned()]
+        } else {
+            args.paths.iter().map(|p| input::label(p)).collect()
+        };
         return Err(format!(
             "no CloudTrail records found in {}",
             named.join(", ")

@@ -21,7 +21,7 @@ mod prefilter;
 #[doc(hidden)]
 pub use extract::PathTrie;
 #[doc(hidden)]
-pub use prefilter::{requirement, Prefilter, Requirement};
+pub use prefilter::{requirement, Clause, Prefilter, PrefilterScratch, Requirement};
 
 use std::fmt;
 
@@ -126,7 +126,7 @@ impl<K> Engine<K> {
     pub fn scratch(&self) -> Scratch {
         Scratch {
             candidates: vec![0; self.json_mask.len()],
-            seen: Vec::new(),
+            prefilter: PrefilterScratch::default(),
             stats: Stats::default(),
         }
     }
@@ -152,7 +152,7 @@ impl<K> Engine<K> {
         let candidates = &mut scratch.candidates;
         if self.prefilter_enabled {
             self.prefilter
-                .candidates_with(raw.as_bytes(), candidates, &mut scratch.seen);
+                .candidates_with(raw.as_bytes(), candidates, &mut scratch.prefilter);
         } else {
             candidates.iter_mut().for_each(|w| *w = !0);
         }
@@ -262,7 +262,7 @@ fn bits(words: &[u64], len: usize) -> impl Iterator<Item = usize> + '_ {
 #[derive(Clone, Debug, Default)]
 pub struct Scratch {
     candidates: Vec<u64>,
-    seen: Vec<bool>,
+    prefilter: PrefilterScratch,
     /// Statistics of every record evaluated with this scratch.
     pub stats: Stats,
 }

@@ -30,6 +30,25 @@ pub struct Report {
     pub calibration: Option<super::calibration::Calibration>,
 }
 
+/// Above this false-positive rate a detector is mostly noise, and the reports point at
+/// `cwfilter tune` ([`TUNE_COMMAND`]).
+pub const MOSTLY_NOISE_RATE: f64 = 0.5;
+
+/// The command the reports suggest for detectors that are mostly noise (docs/tune.md).
+pub const TUNE_COMMAND: &str = "cwfilter tune --config FILE --labels FILE PATH...";
+
+impl Report {
+    /// The keys of the detectors whose false-positive rate is above [`MOSTLY_NOISE_RATE`]
+    /// (none without labels: the rate is unknown then).
+    pub fn mostly_noise(&self) -> Vec<&str> {
+        self.detectors
+            .iter()
+            .filter(|d| d.false_positive_rate.is_some_and(|x| x > MOSTLY_NOISE_RATE))
+            .map(|d| d.key.as_str())
+            .collect()
+    }
+}
+
 /// What the replay read, and what it could not use.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Inputs {

@@ -26,6 +26,7 @@ const KEYS: &[&str] = &[
 
 const PATHS: &[&str] = &[
     "$.eventName",
+    "$.eventSource",
     "$.errorCode",
     "$.eventType",
     "$.userIdentity.type",
@@ -71,7 +72,12 @@ fn vocabulary() -> Vec<String> {
     let mut words: Vec<String> = WORDS.iter().map(|w| w.to_string()).collect();
     for t in detector_patterns() {
         if let Ok(p) = Pattern::parse(&t) {
-            words.extend(requirement(p.ast()).clauses().iter().flatten().cloned());
+            words.extend(
+                requirement(p.ast())
+                    .clauses()
+                    .iter()
+                    .flat_map(|c| c.literals.iter().cloned()),
+            );
         }
     }
     words.sort();
@@ -394,6 +400,7 @@ proptest! {
         pats in prop::collection::vec(pattern_text(), 1..8),
         recs in prop::collection::vec((record(), any::<u64>()), 1..6),
         junk in "[ -~]{0,30}",
+        dup in word(),
     ) {
         let mut raws: Vec<String> = recs
             .iter()
@@ -406,6 +413,16 @@ proptest! {
         // Messages that are not (or not only) JSON: term patterns still apply.
         raws.push(junk.clone());
         raws.push(format!("{} {junk}", raws[0]));
+        // Duplicate top-level members (the last one wins), before and after the record's own:
+        // the prefilter's member reading must not take the wrong one.
+        let first = raws[0].trim().to_owned();
+        if let Some(inner) = first.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
+            for key in ["eventName", "errorCode", "eventSource"] {
+                let member = format!("\"{key}\":{}", serde_json::to_string(&dup).expect("json"));
+                raws.push(format!("{{{member},{inner}}}"));
+                raws.push(format!("{{{inner},{member}}}"));
+            }
+        }
         check(&pats, &raws)?;
     }
 }
@@ -439,6 +456,7 @@ proptest! {
             .prop_filter("non-empty, no tab", |w| !w.is_empty() && !w.contains('\t')),
         star in 0u8..4,
         seed in any::<u64>(),
+        other in word(),
     ) {
         let steps: Vec<&str> = path.split('.').collect();
         let mut rec = base;
@@ -462,7 +480,18 @@ proptest! {
         spell(&rec, &mut Choices::new(seed), &mut raw);
         let p = Pattern::parse(&pattern).map_err(|e| TestCaseError::fail(format!("{pattern}: {e}")))?;
         prop_assert!(p.matches_message(&raw), "witness does not match: {} on {}", pattern, raw);
-        check(&[pattern], &[raw])?;
+        // The same member written twice: the last one wins, so an earlier other value keeps
+        // the match and a later one may undo it; the prefilter must agree either way.
+        let mut raws = vec![raw.clone()];
+        if let Some(inner) = raw.trim().strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
+            let top = steps[0];
+            let member = format!("\"{top}\":{}", serde_json::to_string(&other).expect("json"));
+            let before = format!("{{{member},{inner}}}");
+            prop_assert!(p.matches_message(&before), "last member wins: {} on {}", pattern, before);
+            raws.push(before);
+            raws.push(format!("{{{inner},{member}}}"));
+        }
+        check(&[pattern], &raws)?;
     }
 }
 

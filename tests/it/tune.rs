@@ -334,6 +334,37 @@ fn tune_without_cloudtrail_records_exits_2() {
 }
 
 #[test]
+fn tune_without_path_tunes_the_bundled_trail_with_its_labels() {
+    let bundled = run(&["tune", "--format", "json"]);
+    let explicit = run(&[
+        "tune",
+        "--format",
+        "json",
+        "--labels",
+        "corpus/labels.jsonl",
+        "corpus/trail",
+    ]);
+    assert_eq!(
+        bundled.status.code(),
+        explicit.status.code(),
+        "{}",
+        stderr(&bundled)
+    );
+    let b: Value = serde_json::from_str(&stdout(&bundled)).expect("tune JSON");
+    let e: Value = serde_json::from_str(&stdout(&explicit)).expect("tune JSON");
+    assert!(b["before"]["fires"].as_u64().is_some_and(|n| n > 0), "{b}");
+    assert_eq!(b, e);
+    // A window that keeps none of it names the bundled trail.
+    let out = run(&["tune", "--since", "2001-01-01", "--until", "2001-01-02"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no CloudTrail records found in the bundled trail"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn tune_with_no_enabled_detector_exits_2() {
     let dir = TempDir::new("tune-none");
     let config = dir.write("none.yaml", "alerts:\n  iamPolicyChanges: false\n");
@@ -365,6 +396,50 @@ fn replay_points_at_tune_when_a_detector_is_mostly_noise() {
         text.contains("run `cwfilter tune --config FILE --labels FILE PATH...`"),
         "{text}"
     );
+    // The markdown and HTML reports say it too, naming the same detectors.
+    let noisy = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("false-positive rate above 50%: "))
+        .expect("the table names the noisy detectors")
+        .to_owned();
+    for format in ["markdown", "html"] {
+        let out = run(&[
+            "replay",
+            "--config",
+            CONFIG,
+            "--labels",
+            LABELS,
+            "--no-progress",
+            "--format",
+            format,
+            TRAIL,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let report = stdout(&out);
+        assert!(report.contains("Tune the noise"), "{format}: {report}");
+        assert!(
+            report.contains("cwfilter tune --config FILE --labels FILE PATH..."),
+            "{format}"
+        );
+        for key in noisy.split(", ") {
+            assert!(
+                report.contains(&format!("<code>{key}</code>"))
+                    || report.contains(&format!("`{key}`")),
+                "{format} does not name {key}"
+            );
+        }
+    }
+    // Without labels the rate is unknown: no hint.
+    let out = run(&[
+        "replay",
+        "--config",
+        CONFIG,
+        "--no-progress",
+        "--format",
+        "markdown",
+        TRAIL,
+    ]);
+    assert!(!stdout(&out).contains("Tune the noise"));
 }
 
 /// A week of records (2025-03-03 to 2025-03-09, both ends present): `(role, hour of day 0..6)`

@@ -16,9 +16,11 @@ use memchr::memmem;
 
 use crate::syntax::ast::Ast;
 
+mod members;
 mod requirement;
 
-pub use self::requirement::{requirement, Requirement};
+use self::members::{Member, MemberScanner};
+pub use self::requirement::{requirement, Clause, Requirement};
 
 /// A compiled prefilter over many patterns.
 #[derive(Debug)]
@@ -26,50 +28,114 @@ pub struct Prefilter {
     /// Every distinct literal, searched twice: see [`Searchers`].
     automaton: Option<Searchers>,
     literal_count: usize,
-    /// Patterns with a requirement, with their clauses as automaton pattern ids.
-    gated: Vec<(usize, Vec<Vec<usize>>)>,
+    /// Patterns with a requirement.
+    gated: Vec<Gate>,
     /// Patterns with no requirement.
     always: Vec<usize>,
     /// JSON patterns with a requirement: admitted whenever the record contains `\u`.
     escape_sensitive: Vec<usize>,
     unicode_escape: memmem::Finder<'static>,
+    /// Reads the top-level members that member clauses test (and finds `\u` in the same
+    /// pass); `None` when no pattern has a member clause.
+    members: Option<MemberScanner>,
     pattern_count: usize,
+}
+
+/// One gated pattern's clauses, all of which must hold.
+#[derive(Debug)]
+struct Gate {
+    pattern: usize,
+    /// Each: the record contains one of these literals (automaton pattern ids).
+    literals: Vec<Vec<usize>>,
+    /// Each: the top-level member (index into the scanner's names) is one of these strings.
+    members: Vec<(usize, Vec<Vec<u8>>)>,
+}
+
+/// Per-thread buffers of [`Prefilter::candidates_with`].
+#[derive(Clone, Debug, Default)]
+pub struct PrefilterScratch {
+    seen: Vec<bool>,
+    members: Vec<Member>,
+    positions: Vec<(usize, usize)>,
 }
 
 impl Prefilter {
     /// Builds the prefilter for `asts` (indices are positions in the slice).
+    ///
+    /// A pattern with member clauses (`$.eventName = "X" || ...` on top-level members) is
+    /// gated by those alone: reading a member's value decides them exactly, and dropping its
+    /// other clauses keeps their literals out of the search. The others are gated by literals.
     pub fn new<'a>(asts: impl IntoIterator<Item = &'a Ast>) -> Self {
+        let mut reqs = Vec::new();
+        let mut names: Vec<String> = Vec::new();
+        for ast in asts {
+            let req = requirement(ast);
+            for c in req.clauses() {
+                if let Some(m) = &c.member {
+                    if !names.contains(m) {
+                        names.push(m.clone());
+                    }
+                }
+            }
+            reqs.push((req, matches!(ast, Ast::Json(_))));
+        }
+        let members = if names.is_empty() {
+            None
+        } else {
+            MemberScanner::new(&names)
+        };
         let mut literals: Vec<String> = Vec::new();
         let mut gated = Vec::new();
         let mut always = Vec::new();
         let mut escape_sensitive = Vec::new();
-        let mut pattern_count = 0;
-        for (i, ast) in asts.into_iter().enumerate() {
-            pattern_count = i + 1;
-            let req = requirement(ast);
+        let pattern_count = reqs.len();
+        for (i, (req, is_json)) in reqs.iter().enumerate() {
             if req.clauses().is_empty() {
                 always.push(i);
                 continue;
             }
-            if matches!(ast, Ast::Json(_)) {
+            if *is_json {
                 escape_sensitive.push(i);
             }
-            let clauses = req
-                .clauses()
-                .iter()
-                .map(|c| {
-                    c.iter()
-                        .map(|lit| match literals.iter().position(|l| l == lit) {
-                            Some(id) => id,
-                            None => {
-                                literals.push(lit.clone());
-                                literals.len() - 1
-                            }
-                        })
-                        .collect()
-                })
-                .collect();
-            gated.push((i, clauses));
+            let member_clauses: Vec<(usize, Vec<Vec<u8>>)> = match &members {
+                Some(_) => req
+                    .clauses()
+                    .iter()
+                    .filter_map(|c| {
+                        let m = c.member.as_ref()?;
+                        let at = names.iter().position(|n| n == m)?;
+                        Some((
+                            at,
+                            c.literals.iter().map(|l| l.as_bytes().to_vec()).collect(),
+                        ))
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            let literal_clauses = if member_clauses.is_empty() {
+                req.clauses()
+                    .iter()
+                    .map(|c| {
+                        c.literals
+                            .iter()
+                            .map(|lit| match literals.iter().position(|l| l == lit) {
+                                Some(id) => id,
+                                None => {
+                                    literals.push(lit.clone());
+                                    literals.len() - 1
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            gated.push(Gate {
+                pattern: i,
+                literals: literal_clauses,
+                members: member_clauses,
+            });
         }
         // Building can only fail on size limits far above a few thousand short literals; if
         // it ever does, admitting every pattern is the sound fallback.
@@ -86,6 +152,7 @@ impl Prefilter {
             always,
             escape_sensitive,
             unicode_escape: memmem::Finder::new(b"\\u").into_owned(),
+            members,
             pattern_count,
         }
     }
@@ -103,35 +170,52 @@ impl Prefilter {
     /// Marks in `out` (a bitset of `pattern_count` bits, cleared first) the patterns that may
     /// match `raw`.
     pub fn candidates(&self, raw: &[u8], out: &mut [u64]) {
-        self.candidates_with(raw, out, &mut Vec::new());
+        self.candidates_with(raw, out, &mut PrefilterScratch::default());
     }
 
-    /// [`Prefilter::candidates`] reusing `seen` (literals found) between calls.
-    pub fn candidates_with(&self, raw: &[u8], out: &mut [u64], seen: &mut Vec<bool>) {
+    /// [`Prefilter::candidates`] reusing `scratch` between calls.
+    pub fn candidates_with(&self, raw: &[u8], out: &mut [u64], scratch: &mut PrefilterScratch) {
         out.iter_mut().for_each(|w| *w = 0);
         for &i in &self.always {
             set_bit(out, i);
         }
-        if !self.escape_sensitive.is_empty() && self.unicode_escape.find(raw).is_some() {
+        if self.gated.is_empty() {
+            return;
+        }
+        let escaped = match &self.members {
+            Some(m) => m.scan(raw, &mut scratch.members, &mut scratch.positions),
+            None => !self.escape_sensitive.is_empty() && self.unicode_escape.find(raw).is_some(),
+        };
+        if escaped {
             for &i in &self.escape_sensitive {
                 set_bit(out, i);
             }
         }
-        let Some(searchers) = &self.automaton else {
-            return;
-        };
+        let seen = &mut scratch.seen;
         seen.clear();
-        seen.resize(self.literal_count, false);
-        let found = searchers.mark_all(raw, seen);
-        if found == 0 {
-            return;
+        if let Some(searchers) = &self.automaton {
+            seen.resize(self.literal_count, false);
+            searchers.mark_all(raw, seen);
         }
-        for (i, clauses) in &self.gated {
-            let holds = clauses
+        let members = &scratch.members;
+        for gate in &self.gated {
+            let literals_hold = gate
+                .literals
                 .iter()
                 .all(|c| c.iter().any(|&id| seen.get(id).copied().unwrap_or(true)));
-            if holds {
-                set_bit(out, *i);
+            let members_hold = literals_hold
+                && gate.members.iter().all(|(m, values)| {
+                    match members.get(*m).copied().unwrap_or(Member::Unknown) {
+                        Member::Absent => false,
+                        Member::Unknown => true,
+                        Member::Str(a, b) => {
+                            let v = raw.get(a..b).unwrap_or(&[]);
+                            values.iter().any(|x| x.as_slice() == v)
+                        }
+                    }
+                });
+            if members_hold {
+                set_bit(out, gate.pattern);
             }
         }
     }
@@ -219,6 +303,7 @@ impl Searchers {
     }
 
     /// Marks in `seen` every literal that occurs in `raw`; returns how many.
+    /// (`seen` has one entry per literal, all `false`.)
     fn mark_all(&self, raw: &[u8], seen: &mut [bool]) -> usize {
         let mut found = 0;
         for group in &self.leftmost {
@@ -277,35 +362,44 @@ mod tests {
             span: Span::default(),
         })
     }
+    /// The requirement with member names dropped: the literal clauses alone.
+    fn req(ast: &Ast) -> Requirement {
+        match requirement(ast) {
+            Requirement::AllOf(cs) => Requirement::AllOf(
+                cs.into_iter()
+                    .map(|c| Clause { member: None, ..c })
+                    .collect(),
+            ),
+            r => r,
+        }
+    }
+    fn clause(lits: &[&str]) -> Clause {
+        Clause {
+            literals: lits.iter().map(|s| s.to_string()).collect(),
+            member: None,
+        }
+    }
     fn any(lits: &[&str]) -> Requirement {
-        Requirement::AllOf(vec![lits.iter().map(|s| s.to_string()).collect()])
+        Requirement::AllOf(vec![clause(lits)])
     }
     fn all(clauses: &[&[&str]]) -> Requirement {
-        Requirement::AllOf(
-            clauses
-                .iter()
-                .map(|c| c.iter().map(|s| s.to_string()).collect())
-                .collect(),
-        )
+        Requirement::AllOf(clauses.iter().map(|c| clause(c)).collect())
     }
 
     #[test]
     fn equality_and_wildcards_give_their_fixed_part() {
         assert_eq!(
-            requirement(&json(eq("eventName", "ConsoleLogin"))),
+            req(&json(eq("eventName", "ConsoleLogin"))),
             any(&["ConsoleLogin"])
         );
         assert_eq!(
-            requirement(&json(eq("e", "*UnauthorizedOperation"))),
+            req(&json(eq("e", "*UnauthorizedOperation"))),
             any(&["UnauthorizedOperation"])
         );
-        assert_eq!(
-            requirement(&json(eq("e", "AccessDenied*"))),
-            any(&["AccessDenied"])
-        );
-        assert_eq!(requirement(&json(eq("e", "*.8xlarge"))), any(&[".8xlarge"]));
-        assert_eq!(requirement(&json(eq("e", "ab*cdef"))), any(&["cdef"]));
-        assert_eq!(requirement(&json(eq("e", "**"))), Requirement::Always);
+        assert_eq!(req(&json(eq("e", "AccessDenied*"))), any(&["AccessDenied"]));
+        assert_eq!(req(&json(eq("e", "*.8xlarge"))), any(&[".8xlarge"]));
+        assert_eq!(req(&json(eq("e", "ab*cdef"))), any(&["cdef"]));
+        assert_eq!(req(&json(eq("e", "**"))), Requirement::Always);
     }
 
     #[test]
@@ -313,7 +407,7 @@ mod tests {
         for s in [
             "a/b", "a\"b", "a\\b", "a\nb", "400", "4*", "1e5", "-1.5", "inf", "NaN", "Infin",
         ] {
-            assert_eq!(requirement(&json(eq("e", s))), Requirement::Always, "{s:?}");
+            assert_eq!(req(&json(eq("e", s))), Requirement::Always, "{s:?}");
         }
         assert!(usable_json_literal("s3.amazonaws.com"));
         assert!(usable_json_literal("123456789012x"));
@@ -329,13 +423,10 @@ mod tests {
             Test::IsNull,
             Test::NotExists,
         ] {
-            assert_eq!(requirement(&json(leaf("a", t))), Requirement::Always);
+            assert_eq!(req(&json(leaf("a", t))), Requirement::Always);
         }
-        assert_eq!(requirement(&json(leaf("a", Test::IsTrue))), any(&["true"]));
-        assert_eq!(
-            requirement(&json(leaf("a", Test::IsFalse))),
-            any(&["false"])
-        );
+        assert_eq!(req(&json(leaf("a", Test::IsTrue))), any(&["true"]));
+        assert_eq!(req(&json(leaf("a", Test::IsFalse))), any(&["false"]));
     }
 
     #[test]
@@ -348,17 +439,14 @@ mod tests {
             ],
             Span::default(),
         );
-        assert_eq!(
-            requirement(&json(and)),
-            all(&[&["AwsServiceEventX"], &["Root"]])
-        );
+        assert_eq!(req(&json(and)), all(&[&["AwsServiceEventX"], &["Root"]]));
         let or = Expr::Or(vec![eq("a", "X1"), eq("a", "Y2")], Span::default());
-        assert_eq!(requirement(&json(or)), any(&["X1", "Y2"]));
+        assert_eq!(req(&json(or)), any(&["X1", "Y2"]));
         let or = Expr::Or(
             vec![eq("a", "X1"), leaf("b", Test::NotExists)],
             Span::default(),
         );
-        assert_eq!(requirement(&json(or)), Requirement::Always);
+        assert_eq!(req(&json(or)), Requirement::Always);
     }
 
     fn terms(ts: &[(TermKind, &str)]) -> Ast {
@@ -379,25 +467,25 @@ mod tests {
     fn term_requirements_follow_mixing_rule() {
         use TermKind::*;
         assert_eq!(
-            requirement(&terms(&[(Include, "ERROR"), (Include, "ARGUMENTS")])),
+            req(&terms(&[(Include, "ERROR"), (Include, "ARGUMENTS")])),
             all(&[&["ARGUMENTS"], &["ERROR"]])
         );
         assert_eq!(
-            requirement(&terms(&[(Optional, "A1"), (Optional, "B2")])),
+            req(&terms(&[(Optional, "A1"), (Optional, "B2")])),
             any(&["A1", "B2"])
         );
         assert_eq!(
-            requirement(&terms(&[(Optional, "A1"), (Include, "REQ")])),
+            req(&terms(&[(Optional, "A1"), (Include, "REQ")])),
             any(&["REQ"])
         );
         assert_eq!(
-            requirement(&terms(&[(Optional, "A1"), (Exclude, "C")])),
+            req(&terms(&[(Optional, "A1"), (Exclude, "C")])),
             Requirement::Always
         );
-        assert_eq!(requirement(&terms(&[(Include, " ")])), Requirement::Always);
-        assert_eq!(requirement(&terms(&[])), Requirement::Always);
+        assert_eq!(req(&terms(&[(Include, " ")])), Requirement::Always);
+        assert_eq!(req(&terms(&[])), Requirement::Always);
         // Terms are raw-text tests: quotes and slashes are fine.
-        assert_eq!(requirement(&terms(&[(Include, "a/\"b")])), any(&["a/\"b"]));
+        assert_eq!(req(&terms(&[(Include, "a/\"b")])), any(&["a/\"b"]));
     }
 
     #[test]
@@ -416,17 +504,14 @@ mod tests {
             Span::default(),
         );
         assert_eq!(
-            requirement(&json(kms.clone())),
+            req(&json(kms.clone())),
             all(&[
                 &["kms.amazonaws.com"],
                 &["DisableKey", "ScheduleKeyDeletion"]
             ])
         );
         let either = Expr::Or(vec![kms, eq("x", "Root")], Span::default());
-        assert_eq!(
-            requirement(&json(either)),
-            any(&["kms.amazonaws.com", "Root"])
-        );
+        assert_eq!(req(&json(either)), any(&["kms.amazonaws.com", "Root"]));
         let pf = Prefilter::new(&[json(Expr::And(
             vec![
                 eq("eventSource", "kms.amazonaws.com"),
@@ -445,6 +530,116 @@ mod tests {
             &mut out,
         );
         assert_eq!(out[0], 1);
+    }
+
+    #[test]
+    fn equalities_on_top_level_members_become_member_clauses() {
+        let member = |m: &str, lits: &[&str]| Clause {
+            member: Some(m.to_owned()),
+            ..clause(lits)
+        };
+        let or = Expr::Or(
+            vec![
+                eq("eventName", "DisableKey"),
+                eq("eventName", "ScheduleKeyDeletion"),
+            ],
+            Span::default(),
+        );
+        assert_eq!(
+            requirement(&json(or)),
+            Requirement::AllOf(vec![member(
+                "eventName",
+                &["DisableKey", "ScheduleKeyDeletion"]
+            )])
+        );
+        // Different members, a wildcard, a nested selector: literals only.
+        let mixed = Expr::Or(
+            vec![eq("eventName", "A1"), eq("errorCode", "B2")],
+            Span::default(),
+        );
+        assert_eq!(requirement(&json(mixed)), any(&["A1", "B2"]));
+        assert_eq!(requirement(&json(eq("eventName", "Get*"))), any(&["Get"]));
+        let nested = Expr::Leaf(Condition {
+            selector: Selector {
+                steps: vec![
+                    Step::Field("userIdentity".into()),
+                    Step::Field("type".into()),
+                ],
+                span: Span::default(),
+            },
+            test: Test::Compare(CmpOp::Eq, Value::String("Root".into())),
+            span: Span::default(),
+        });
+        assert_eq!(requirement(&json(nested)), any(&["Root"]));
+        // A member clause sorts before literal clauses.
+        let and = Expr::And(
+            vec![eq("a/b", "LongerLiteral"), eq("eventName", "X1")],
+            Span::default(),
+        );
+        assert_eq!(
+            requirement(&json(and)),
+            Requirement::AllOf(vec![
+                member("eventName", &["X1"]),
+                clause(&["LongerLiteral"])
+            ])
+        );
+    }
+
+    #[test]
+    fn member_clauses_decide_by_the_top_level_value() {
+        let kms = json(Expr::And(
+            vec![
+                eq("eventSource", "kms.amazonaws.com"),
+                eq("eventName", "DisableKey"),
+            ],
+            Span::default(),
+        ));
+        let pf = Prefilter::new(&[kms]);
+        assert_eq!(
+            pf.literal_count(),
+            0,
+            "member clauses need no literal search"
+        );
+        let cand = |raw: &str| {
+            let mut out = [0u64];
+            pf.candidates(raw.as_bytes(), &mut out);
+            out[0]
+        };
+        // The literal appears, but not as the member's value.
+        assert_eq!(
+            cand(r#"{"eventSource":"kms.amazonaws.com","eventName":"Decrypt","x":"DisableKey"}"#),
+            0
+        );
+        assert_eq!(
+            cand(r#"{"eventSource":"kms.amazonaws.com","eventName":"DisableKey"}"#),
+            1
+        );
+        // Absent member.
+        assert_eq!(cand(r#"{"eventSource":"kms.amazonaws.com"}"#), 0);
+        // A nested name only: the record has none of its own (rejected, soundly).
+        assert_eq!(
+            cand(r#"{"eventSource":"kms.amazonaws.com","y":{"eventName":"DisableKey"}}"#),
+            1
+        );
+        assert_eq!(
+            cand(r#"{"eventSource":"kms.amazonaws.com","y":{"eventName":"A"}}"#),
+            0
+        );
+        // Cannot tell: a duplicate key, an escape: admitted.
+        assert_eq!(
+            cand(r#"{"eventSource":"kms.amazonaws.com","eventName":"A","eventName":"B"}"#),
+            1
+        );
+        assert_eq!(
+            cand(r#"{"eventSource":"kms.amazonaws.com","eventName":"Disable\/Key"}"#),
+            1
+        );
+        assert_eq!(
+            cand(r#"{"eventSource":"kms.amazonaws.com","eventName":"\u0041"}"#),
+            1
+        );
+        // Not JSON at all: whatever the answer, JSON patterns do not match it.
+        assert_eq!(cand("eventName DisableKey"), 0);
     }
 
     #[test]

@@ -1,36 +1,63 @@
 //! A pattern's [`Requirement`]: the literals a raw record must contain for the pattern to
 //! possibly match it (soundness against JSON escapes: see the parent module).
 
-use crate::syntax::ast::{Ast, CmpOp, Condition, Expr, TermKind, TermPattern, Test, Value};
+use crate::syntax::ast::{Ast, CmpOp, Condition, Expr, Step, TermKind, TermPattern, Test, Value};
 
 /// What a record must contain for a pattern to possibly match it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Requirement {
     /// No usable literal: the pattern is always evaluated.
     Always,
-    /// Every clause must hold; a clause holds when the raw record contains at least one of its
-    /// (non-empty) literals. Clauses are ordered most selective first.
-    AllOf(Vec<Vec<String>>),
+    /// Every clause must hold. Clauses are ordered most selective first.
+    AllOf(Vec<Clause>),
+}
+
+/// A necessary condition on a raw record: it contains at least one of `literals`.
+///
+/// With `member`, the clause comes from equalities `$.member = "literal"` (no `*`) on one
+/// top-level member, and the stronger condition "the record's top-level `member` is a string
+/// equal to one of `literals`" is necessary too; the prefilter checks that one when it can read
+/// the member from the raw bytes (`members.rs`), which saves searching the literals.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Clause {
+    /// The literals, at least one; one of them occurs in the raw text of any match.
+    pub literals: Vec<String>,
+    /// The top-level member whose exact string value must be one of `literals`, if known.
+    pub member: Option<String>,
+}
+
+impl Clause {
+    fn contains(literals: Vec<String>) -> Self {
+        Clause {
+            literals,
+            member: None,
+        }
+    }
 }
 
 /// At most this many clauses are kept per pattern (the most selective ones): each is checked
 /// on every record the automaton found a literal in.
 const MAX_CLAUSES: usize = 4;
 
-/// How selective a clause is: the length of its shortest literal (longer literals are rarer),
+/// How selective a clause is: an exact top-level member value first (decided without a
+/// search, and exact), then the length of its shortest literal (longer literals are rarer),
 /// then fewer alternatives.
-fn selectivity(clause: &[String]) -> (usize, std::cmp::Reverse<usize>) {
-    let shortest = clause.iter().map(|l| l.len()).min().unwrap_or(0);
-    (shortest, std::cmp::Reverse(clause.len()))
+fn selectivity(clause: &Clause) -> (bool, usize, std::cmp::Reverse<usize>) {
+    let shortest = clause.literals.iter().map(|l| l.len()).min().unwrap_or(0);
+    (
+        clause.member.is_some(),
+        shortest,
+        std::cmp::Reverse(clause.literals.len()),
+    )
 }
 
 impl Requirement {
     fn one(literal: &str) -> Self {
-        Requirement::AllOf(vec![vec![literal.to_owned()]])
+        Requirement::AllOf(vec![Clause::contains(vec![literal.to_owned()])])
     }
 
     /// The clauses, most selective first (none for [`Requirement::Always`]).
-    pub fn clauses(&self) -> &[Vec<String>] {
+    pub fn clauses(&self) -> &[Clause] {
         match self {
             Requirement::Always => &[],
             Requirement::AllOf(c) => c,
@@ -40,7 +67,7 @@ impl Requirement {
     /// Every operand must hold, so every operand's clauses are necessary: keep them all (up
     /// to [`MAX_CLAUSES`], most selective first).
     fn all_of(reqs: impl IntoIterator<Item = Requirement>) -> Self {
-        let mut clauses: Vec<Vec<String>> = Vec::new();
+        let mut clauses: Vec<Clause> = Vec::new();
         for r in reqs {
             for c in r.clauses() {
                 if !clauses.contains(c) {
@@ -57,14 +84,21 @@ impl Requirement {
     }
 
     /// One operand must hold: each operand's most selective clause is necessary for it, so
-    /// their union is necessary for the whole; nothing if an operand needs nothing.
+    /// their union is necessary for the whole; nothing if an operand needs nothing. The union
+    /// keeps the member only when every operand's clause names the same one.
     fn any_of(reqs: impl IntoIterator<Item = Requirement>) -> Self {
         let mut out: Vec<String> = Vec::new();
+        let mut member: Option<Option<String>> = None;
         for r in reqs {
             let Some(best) = r.clauses().first() else {
                 return Requirement::Always;
             };
-            for l in best {
+            member = match member {
+                None => Some(best.member.clone()),
+                Some(m) if m == best.member => Some(m),
+                Some(_) => Some(None),
+            };
+            for l in &best.literals {
                 if !out.contains(l) {
                     out.push(l.clone());
                 }
@@ -73,7 +107,10 @@ impl Requirement {
         if out.is_empty() {
             Requirement::Always
         } else {
-            Requirement::AllOf(vec![out])
+            Requirement::AllOf(vec![Clause {
+                literals: out,
+                member: member.flatten(),
+            }])
         }
     }
 }
@@ -102,7 +139,22 @@ fn condition_requirement(c: &Condition) -> Requirement {
         // A JSON boolean is spelled `true` / `false` in the raw text, with no escape possible.
         Test::IsTrue => Requirement::one("true"),
         Test::IsFalse => Requirement::one("false"),
-        Test::Compare(CmpOp::Eq, Value::String(s)) => string_value_literal(s),
+        Test::Compare(CmpOp::Eq, Value::String(s)) => match string_value_literal(s) {
+            Requirement::AllOf(mut clauses) if !s.contains('*') => {
+                // No `*`: the condition is string equality (a number or any other value
+                // fails it, as the literal is not number-like), so on a one-step selector it
+                // fixes the top-level member's value.
+                if let [Step::Field(name)] = c.selector.steps.as_slice() {
+                    if usable_member_name(name) {
+                        for clause in &mut clauses {
+                            clause.member = Some(name.clone());
+                        }
+                    }
+                }
+                Requirement::AllOf(clauses)
+            }
+            r => r,
+        },
         // `!=` and the relational operators hold for values the pattern does not spell;
         // numbers have many spellings (`400`, `4e2`, `400.0`); regexes, `*`, IS NULL and
         // NOT EXISTS name no text.
@@ -152,6 +204,16 @@ pub fn usable_json_literal(lit: &str) -> bool {
         return false;
     }
     true
+}
+
+/// Whether a member name has one raw spelling without `\u` escapes (so the prefilter can find
+/// it as `"name"` verbatim): the same characters as [`usable_json_literal`] excludes, numbers
+/// allowed.
+pub(crate) fn usable_member_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name
+            .chars()
+            .any(|c| c == '"' || c == '\\' || c == '/' || c < ' ')
 }
 
 /// Term patterns are substring tests on the raw message itself, so their terms are literals

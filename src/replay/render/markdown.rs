@@ -8,7 +8,7 @@
 use std::fmt::Write;
 
 use super::{opt_num, rate_text, strip_controls};
-use crate::replay::report::{Incident, Report};
+use crate::replay::report::{Incident, Report, MOSTLY_NOISE_RATE, TUNE_COMMAND};
 
 /// Rows per top list: GitHub comments are limited to 65,536 characters, and 23 detectors with
 /// three full top-10 lists come close. The JSON report has the full lists.
@@ -236,6 +236,17 @@ pub fn render(r: &Report) -> String {
             }
         }
         o.push('\n');
+    }
+    let noisy = r.mostly_noise();
+    if !noisy.is_empty() {
+        let keys: Vec<String> = noisy.into_iter().map(|k| code(k, false)).collect();
+        let _ = writeln!(
+            o,
+            "### Tune the noise\n\nFalse-positive rate above {:.0}%: {}. Run `{TUNE_COMMAND}` to \
+             propose exclusions that keep every labelled incident.\n",
+            MOSTLY_NOISE_RATE * 100.0,
+            keys.join(", ")
+        );
     }
 
     if let Some(missed) = &r.missed_incidents {

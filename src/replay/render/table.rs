@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::{opt_num, rate_text, strip_controls};
-use crate::replay::report::Report;
+use crate::replay::report::{Report, MOSTLY_NOISE_RATE, TUNE_COMMAND};
 
 /// Longest value shown in a table cell (longer ones end with `…`).
 const MAX_CELL: usize = 48;
@@ -303,12 +303,7 @@ pub fn render(r: &Report) -> String {
 /// Under the what-if section: the detectors whose false-positive rate is above 50%, and the
 /// command that proposes exclusions for them (docs/tune.md).
 fn tune_hint(o: &mut String, r: &Report) {
-    let noisy: Vec<String> = r
-        .detectors
-        .iter()
-        .filter(|d| d.false_positive_rate.is_some_and(|x| x > 0.5))
-        .map(|d| cell(&d.key))
-        .collect();
+    let noisy: Vec<String> = r.mostly_noise().into_iter().map(cell).collect();
     if noisy.is_empty() {
         return;
     }
@@ -317,7 +312,8 @@ fn tune_hint(o: &mut String, r: &Report) {
     }
     let _ = writeln!(
         o,
-        "  false-positive rate above 50%: {}\n  run `cwfilter tune --config FILE --labels FILE PATH...` to propose exclusions that keep every labelled incident",
+        "  false-positive rate above {:.0}%: {}\n  run `{TUNE_COMMAND}` to propose exclusions that keep every labelled incident",
+        MOSTLY_NOISE_RATE * 100.0,
         noisy.join(", ")
     );
 }

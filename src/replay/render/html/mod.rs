@@ -11,7 +11,7 @@ use super::{opt_num, rate_text, strip_controls};
 mod chart;
 
 use self::chart::chart;
-use crate::replay::report::{DetectorReport, Incident, Report};
+use crate::replay::report::{DetectorReport, Incident, Report, MOSTLY_NOISE_RATE, TUNE_COMMAND};
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape(s: &str) -> String {
@@ -236,6 +236,20 @@ pub fn render(r: &Report) -> String {
             }
             o.push_str("</ul>\n");
         }
+    }
+    let noisy = r.mostly_noise();
+    if !noisy.is_empty() {
+        let keys: Vec<String> = noisy
+            .into_iter()
+            .map(|k| format!("<code>{}</code>", t(k)))
+            .collect();
+        let _ = writeln!(
+            o,
+            "<h2>Tune the noise</h2>\n<p>False-positive rate above {:.0}%: {}. Run <code>{}</code> to propose exclusions that keep every labelled incident.</p>",
+            MOSTLY_NOISE_RATE * 100.0,
+            keys.join(", "),
+            t(TUNE_COMMAND)
+        );
     }
 
     if let Some(missed) = &r.missed_incidents {
