@@ -16,7 +16,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::bundled;
 use super::input::{self, Destination};
-use super::trail_paths::{self, S3Args, ThreadsArgs};
+use super::trail_paths::{self, S3Args, ThreadsArgs, WindowArgs};
 
 /// Report formats, mapped onto `cwfilter::replay::Format`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -59,13 +59,8 @@ pub struct Args {
     /// stdin).
     #[arg(long, value_name = "FILE")]
     pub labels: Option<PathBuf>,
-    /// First day (YYYY-MM-DD, inclusive), RFC 3339 time, `now`, or a time ago such as `7d`,
-    /// `24h`, `30m` to replay from.
-    #[arg(long, value_name = "WHEN")]
-    pub since: Option<String>,
-    /// Last day (YYYY-MM-DD, inclusive), RFC 3339 time, `now`, or a time ago (`7d`, `24h`).
-    #[arg(long, value_name = "WHEN")]
-    pub until: Option<String>,
+    #[command(flatten)]
+    pub window: WindowArgs,
     /// Replay only this detector (repeatable); the others are left out of the report.
     #[arg(long = "detector", value_name = "KEY")]
     pub detectors: Vec<String>,
@@ -153,7 +148,7 @@ fn select(
 }
 
 fn replay(args: Args) -> Result<ExitCode, String> {
-    let window = input::window(args.since.as_deref(), args.until.as_deref())?;
+    let window = args.window.window()?;
     let stdin_paths = args.paths.iter().any(|p| input::is_dash(p));
     input::one_stdin(&[
         ("--config", input::configs_stdin(&args.config)),

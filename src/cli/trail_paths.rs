@@ -49,6 +49,25 @@ impl ThreadsArgs {
     }
 }
 
+/// `--since`/`--until`, shared by `replay` and `tune` (the same window, read the same way).
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct WindowArgs {
+    /// First day (YYYY-MM-DD, inclusive), RFC 3339 time, `now`, or a time ago such as `7d`,
+    /// `24h`, `30m` to replay from.
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Last day (YYYY-MM-DD, inclusive), RFC 3339 time, `now`, or a time ago (`7d`, `24h`).
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+}
+
+impl WindowArgs {
+    /// The time window these bounds give (an error names the bad value).
+    pub fn window(&self) -> Result<TimeWindow, String> {
+        super::input::window(self.since.as_deref(), self.until.as_deref())
+    }
+}
+
 /// The inputs of the PATH arguments, and whether any is an S3 object.
 pub struct Found {
     /// Inputs, pruned count and listing errors, as the library's walk gives them.

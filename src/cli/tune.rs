@@ -11,7 +11,7 @@ use cwfilter::tune::{tune, TuneSetup, DEFAULT_MAX_FIRES_PER_WEEK};
 
 use super::bundled;
 use super::input::{self, Destination};
-use super::trail_paths::{self, S3Args, ThreadsArgs};
+use super::trail_paths::{self, S3Args, ThreadsArgs, WindowArgs};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -39,12 +39,8 @@ pub struct Args {
     /// The budget: false fires over all enabled detectors per 7 days of the window.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_FIRES_PER_WEEK)]
     pub max_fires_per_week: u32,
-    /// First day (YYYY-MM-DD, inclusive), RFC 3339 time, `now`, or a time ago (`7d`, `24h`).
-    #[arg(long, value_name = "WHEN")]
-    pub since: Option<String>,
-    /// Last day (YYYY-MM-DD, inclusive), RFC 3339 time, `now`, or a time ago (`7d`, `24h`).
-    #[arg(long, value_name = "WHEN")]
-    pub until: Option<String>,
+    #[command(flatten)]
+    pub window: WindowArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Yaml)]
     pub format: FormatArg,
@@ -74,7 +70,7 @@ pub fn run(args: Args) -> ExitCode {
 
 fn run_tune(args: Args) -> Result<ExitCode, String> {
     args.threads.install();
-    let window = input::window(args.since.as_deref(), args.until.as_deref())?;
+    let window = args.window.window()?;
     if args.paths.iter().any(|p| input::is_dash(p)) {
         return Err(
             "PATH -: tune reads the trail more than once; give files, directories or s3:// URLs"
