@@ -179,13 +179,14 @@ def main():
 
     import cwfilter.spark as cs
 
-    spark, session_s, session_cpu = timed(
-        lambda: SparkSession.builder.master("local[2]")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .getOrCreate(),
-        tree_cpu,
-    )
+    builder = (SparkSession.builder.master("local[2]")
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false"))
+    # CWF_SPARK_JAVA_OPTS: JVM options of the local driver (e.g. -XX:TieredStopAtLevel=1),
+    # for comparing JIT settings; unset, the JVM's defaults.
+    if os.environ.get("CWF_SPARK_JAVA_OPTS"):
+        builder = builder.config("spark.driver.extraJavaOptions", os.environ["CWF_SPARK_JAVA_OPTS"])
+    spark, session_s, session_cpu = timed(builder.getOrCreate, tree_cpu)
     spark.sparkContext.setLogLevel("ERROR")
     rows.append(("Spark local[2]: session start", session_s, session_cpu))
     jvm = jvm_pid()
