@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cwfilter::detectors::{self, Loaded, Profile};
+use cwfilter::replay::Labels;
 use cwfilter::trail::time::{parse_bound, Bound, TimeWindow};
 
 /// The error when a command would wait for records typed on a terminal.
@@ -24,6 +25,25 @@ pub fn record_at(input: &impl std::fmt::Display, position: &cwfilter::trail::Pos
 
 pub fn is_dash(path: &Path) -> bool {
     path.as_os_str() == "-"
+}
+
+/// The `--labels` file, or with `bundled` and no file the labels bundled with the trail
+/// (corpus/labels.jsonl); an error names the file.
+pub fn labels(path: Option<&Path>, bundled: bool) -> Result<Option<Labels>, String> {
+    let (name, text) = match (path, bundled) {
+        (Some(p), _) => (
+            label(p),
+            read_text(p).map_err(|e| format!("cannot read labels {e}"))?,
+        ),
+        (None, true) => (
+            "bundled:corpus/labels.jsonl".to_owned(),
+            super::bundled::labels()?,
+        ),
+        (None, false) => return Ok(None),
+    };
+    Labels::from_jsonl(&text)
+        .map(Some)
+        .map_err(|e| format!("{name}:{e}"))
 }
 
 /// Whether reading `paths` (none means stdin) would wait on a terminal.

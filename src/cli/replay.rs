@@ -8,13 +8,12 @@ use std::time::Duration;
 
 use cwfilter::detectors::{Detector, Profile};
 use cwfilter::replay::{
-    calibrate, render, report, AlarmHistory, CalibratedAlarm, FileDone, Labels, Partial, Replay,
-    Report, Setup,
+    calibrate, render, report, AlarmHistory, CalibratedAlarm, FileDone, Partial, Replay, Report,
+    Setup,
 };
 use cwfilter::trail::{Input, ReadOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::bundled;
 use super::input::{self, Destination};
 use super::trail_paths::{self, S3Args, ThreadsArgs, WindowArgs};
 
@@ -163,18 +162,7 @@ fn replay(args: Args) -> Result<ExitCode, String> {
     let destination = Destination::open(args.partial_out.as_deref().or(args.output.as_deref()))?;
     // No PATH: the trail and labels compiled into the binary (see bundled.rs).
     let bundled = args.paths.is_empty();
-    let labels_text = match (&args.labels, bundled) {
-        (Some(p), _) => Some((
-            input::label(p),
-            input::read_text(p).map_err(|e| format!("cannot read labels {e}"))?,
-        )),
-        (None, true) => Some(("bundled:corpus/labels.jsonl".to_owned(), bundled::labels()?)),
-        (None, false) => None,
-    };
-    let labels = match &labels_text {
-        Some((name, text)) => Some(Labels::from_jsonl(text).map_err(|e| format!("{name}:{e}"))?),
-        None => None,
-    };
+    let labels = input::labels(args.labels.as_deref(), bundled)?;
     let mut current = load_detectors(&args.config, args.profile)?;
     let mut baseline = match &args.baseline {
         Some(p) => Some(load_detectors(std::slice::from_ref(p), args.profile)?),
@@ -201,39 +189,14 @@ fn replay(args: Args) -> Result<ExitCode, String> {
     })
     .map_err(|e| e.to_string())?;
 
-    let all = if bundled {
-        trail_paths::Found {
-            discovered: bundled::discover(&window),
-            s3_objects: 0,
-        }
-    } else {
-        trail_paths::find(
-            &args.paths,
-            &window,
-            &|p| window.may_hold_s3_key(p),
-            &args.s3,
-        )?
-    };
+    let all = trail_paths::find_or_bundled(&args.paths, &window, &args.s3)?;
     let s3_objects = all.s3_objects;
     let mut found = all.discovered;
-    // `cwfilter synth --out DIR` writes DIR/labels.jsonl next to the trail: replaying DIR
-    // with those labels must not read the labels as (eventTime-less) records.
-    if let Some(labels) = args
-        .labels
-        .as_deref()
-        .filter(|p| !input::is_dash(p))
-        .and_then(|p| p.canonicalize().ok())
-    {
-        found.inputs.retain(|input| match input {
-            Input::File(p) if p.canonicalize().ok().as_deref() == Some(labels.as_path()) => {
-                eprintln!(
-                    "cwfilter: {}: the --labels file, not read as a trail",
-                    p.display()
-                );
-                false
-            }
-            _ => true,
-        });
+    for p in trail_paths::drop_labels_file(&mut found.inputs, args.labels.as_deref()) {
+        eprintln!(
+            "cwfilter: {}: the --labels file, not read as a trail",
+            p.display()
+        );
     }
     let disk_total: u64 = found.inputs.iter().filter_map(Input::file_size).sum();
     let file_total = found.inputs.len() as u64;
@@ -282,13 +245,7 @@ fn replay(args: Args) -> Result<ExitCode, String> {
     if let Some(history) = &history {
         report.calibration = Some(calibrate(&report, &alarm_names, history));
     }
-    let named = || {
-        if bundled {
-            vec!["the bundled trail".to_owned()]
-        } else {
-            args.paths.iter().map(|p| input::label(p)).collect()
-        }
-    };
+    let named = || trail_paths::named(&args.paths);
     Ok(conclude(
         &report,
         args.format,

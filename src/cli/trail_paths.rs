@@ -68,6 +68,52 @@ impl WindowArgs {
     }
 }
 
+/// The inputs of the PATH arguments pruned to `window`, or with no PATH the trail bundled in
+/// the binary (bundled.rs), as `replay` and `tune` read them.
+pub fn find_or_bundled(
+    paths: &[PathBuf],
+    window: &TimeWindow,
+    s3: &S3Args,
+) -> Result<Found, String> {
+    if paths.is_empty() {
+        return Ok(Found {
+            discovered: super::bundled::discover(window),
+            s3_objects: 0,
+        });
+    }
+    find(paths, window, &|p| window.may_hold_s3_key(p), s3)
+}
+
+/// What the PATH arguments are called in a message: their labels, or the bundled trail.
+pub fn named(paths: &[PathBuf]) -> Vec<String> {
+    if paths.is_empty() {
+        vec!["the bundled trail".to_owned()]
+    } else {
+        paths.iter().map(|p| super::input::label(p)).collect()
+    }
+}
+
+/// Takes the `--labels` file out of the inputs: `cwfilter synth --out DIR` writes
+/// DIR/labels.jsonl next to the trail, and it must not be read as (eventTime-less) records.
+/// Returns the files taken out.
+pub fn drop_labels_file(inputs: &mut Vec<Input>, labels: Option<&Path>) -> Vec<PathBuf> {
+    let Some(labels) = labels
+        .filter(|p| !super::input::is_dash(p))
+        .and_then(|p| p.canonicalize().ok())
+    else {
+        return Vec::new();
+    };
+    let mut dropped = Vec::new();
+    inputs.retain(|input| match input {
+        Input::File(p) if p.canonicalize().ok().as_deref() == Some(labels.as_path()) => {
+            dropped.push(p.clone());
+            false
+        }
+        _ => true,
+    });
+    dropped
+}
+
 /// The inputs of the PATH arguments, and whether any is an S3 object.
 pub struct Found {
     /// Inputs, pruned count and listing errors, as the library's walk gives them.

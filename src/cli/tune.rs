@@ -1,15 +1,13 @@
 //! `cwfilter tune`: propose the exclusions that bring the detectors' false fires under a
 //! budget (the search is `cwfilter::tune`; this module owns the flags and the I/O).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use cwfilter::detectors::Profile;
-use cwfilter::replay::Labels;
 use cwfilter::trail::ReadOptions;
 use cwfilter::tune::{tune, TuneSetup, DEFAULT_MAX_FIRES_PER_WEEK};
 
-use super::bundled;
 use super::input::{self, Destination};
 use super::trail_paths::{self, S3Args, ThreadsArgs, WindowArgs};
 
@@ -90,17 +88,7 @@ fn run_tune(args: Args) -> Result<ExitCode, String> {
     let destination = Destination::open(args.output.as_deref())?;
     // No PATH: the trail and labels compiled into the binary, as `replay` reads them.
     let bundled = args.paths.is_empty();
-    let labels = match (&args.labels, bundled) {
-        (Some(p), _) => {
-            let text = input::read_text(p).map_err(|e| format!("cannot read labels {e}"))?;
-            Some(Labels::from_jsonl(&text).map_err(|e| format!("{}:{e}", input::label(p)))?)
-        }
-        (None, true) => Some(
-            Labels::from_jsonl(&bundled::labels()?)
-                .map_err(|e| format!("bundled:corpus/labels.jsonl:{e}"))?,
-        ),
-        (None, false) => None,
-    };
+    let labels = input::labels(args.labels.as_deref(), bundled)?;
     let configs: Vec<PathBuf> = args.config.iter().cloned().collect();
     let loaded = input::load_detectors(&configs, args.profile).map_err(|e| e.to_string())?;
     for w in &loaded.warnings {
@@ -110,29 +98,10 @@ fn run_tune(args: Args) -> Result<ExitCode, String> {
         let file = input::configs_label(&configs);
         return Err(format!("{file}: enables no detector: nothing to tune"));
     }
-    let found = if bundled {
-        trail_paths::Found {
-            discovered: bundled::discover(&window),
-            s3_objects: 0,
-        }
-    } else {
-        trail_paths::find(
-            &args.paths,
-            &window,
-            &|p: &Path| window.may_hold_s3_key(p),
-            &args.s3,
-        )?
-    };
+    let found = trail_paths::find_or_bundled(&args.paths, &window, &args.s3)?;
     let mut inputs = found.discovered.inputs;
     // The labels file is never read as part of the trail.
-    if let Some(labels) = args.labels.as_deref().and_then(|p| p.canonicalize().ok()) {
-        inputs.retain(|i| match i {
-            cwfilter::trail::Input::File(p) => {
-                p.canonicalize().ok().as_deref() != Some(labels.as_path())
-            }
-            _ => true,
-        });
-    }
+    trail_paths::drop_labels_file(&mut inputs, args.labels.as_deref());
     let setup = TuneSetup {
         detectors: loaded.detectors,
         profile: args.profile,
@@ -164,14 +133,9 @@ fn run_tune(args: Args) -> Result<ExitCode, String> {
         .saturating_sub(report.inputs.no_event_time)
         == 0
     {
-        let named: Vec<String> = if bundled {
-            vec!["the bundled trail".to_owned()]
-        } else {
-            args.paths.iter().map(|p| input::label(p)).collect()
-        };
         return Err(format!(
             "no CloudTrail records found in {}",
-            named.join(", ")
+            trail_paths::named(&args.paths).join(", ")
         ));
     }
     let text = match args.format {

@@ -380,29 +380,7 @@ fn tune_with_no_enabled_detector_exits_2() {
 
 #[test]
 fn replay_points_at_tune_when_a_detector_is_mostly_noise() {
-    let out = run(&[
-        "replay",
-        "--config",
-        CONFIG,
-        "--labels",
-        LABELS,
-        "--no-progress",
-        TRAIL,
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let text = stdout(&out);
-    assert!(text.contains("false-positive rate above 50%: "), "{text}");
-    assert!(
-        text.contains("run `cwfilter tune --config FILE --labels FILE PATH...`"),
-        "{text}"
-    );
-    // The markdown and HTML reports say it too, naming the same detectors.
-    let noisy = text
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("false-positive rate above 50%: "))
-        .expect("the table names the noisy detectors")
-        .to_owned();
-    for format in ["markdown", "html"] {
+    let report = |format: &str| {
         let out = run(&[
             "replay",
             "--config",
@@ -415,7 +393,22 @@ fn replay_points_at_tune_when_a_detector_is_mostly_noise() {
             TRAIL,
         ]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        let report = stdout(&out);
+        stdout(&out)
+    };
+    let text = report("table");
+    assert!(text.contains("false-positive rate above 50%: "), "{text}");
+    assert!(
+        text.contains("run `cwfilter tune --config FILE --labels FILE PATH...`"),
+        "{text}"
+    );
+    // The markdown and HTML reports say it too, naming the same detectors.
+    let noisy = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("false-positive rate above 50%: "))
+        .expect("the table names the noisy detectors")
+        .to_owned();
+    for format in ["markdown", "html"] {
+        let report = report(format);
         assert!(report.contains("Tune the noise"), "{format}: {report}");
         assert!(
             report.contains("cwfilter tune --config FILE --labels FILE PATH..."),
