@@ -40,6 +40,7 @@ pub mod conformance;
 pub mod detectors;
 pub mod engine;
 pub mod eval;
+mod raw_json;
 pub mod replay;
 pub mod syntax;
 pub mod terminal;

@@ -20,6 +20,8 @@
 
 use aho_corasick::packed;
 
+use crate::raw_json::{value_after_name, ValueAfterName};
+
 /// What the raw scan tells about one top-level member.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Member {
@@ -90,35 +92,14 @@ impl MemberScanner {
         for (i, p) in positions.iter().enumerate() {
             out[i] = match p.1 {
                 0 => Member::Absent,
-                1 => string_after(raw, p.0 + self.needle_lens[i]),
+                1 => match value_after_name(raw, p.0 + self.needle_lens[i]) {
+                    ValueAfterName::Str(start, end) => Member::Str(start, end),
+                    ValueAfterName::NotString | ValueAfterName::Unknown => Member::Unknown,
+                },
                 _ => Member::Unknown,
             };
         }
         false
-    }
-}
-
-/// The member value after a name ending at `i`: a string without escapes, or `Unknown`.
-fn string_after(b: &[u8], mut i: usize) -> Member {
-    let skip = |mut i: usize| {
-        while b.get(i).is_some_and(|c| c.is_ascii_whitespace()) {
-            i += 1;
-        }
-        i
-    };
-    i = skip(i);
-    if b.get(i) != Some(&b':') {
-        return Member::Unknown;
-    }
-    i = skip(i + 1);
-    if b.get(i) != Some(&b'"') {
-        return Member::Unknown;
-    }
-    let start = i + 1;
-    let rest = b.get(start..).unwrap_or(&[]);
-    match memchr::memchr2(b'"', b'\\', rest) {
-        Some(end) if rest[end] == b'"' => Member::Str(start, start + end),
-        _ => Member::Unknown,
     }
 }
 

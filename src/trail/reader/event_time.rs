@@ -11,6 +11,7 @@ use std::fmt;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
+use crate::raw_json::{value_after_name, ValueAfterName};
 use crate::trail::time::parse_event_time;
 
 /// The `eventTime` of a record's raw text in epoch seconds, without building a document.
@@ -84,29 +85,15 @@ fn scan_event_time(b: &[u8]) -> Option<Option<i64>> {
     if in_str || depth != 1 || !matches!(prev, b'{' | b',') {
         return None;
     }
-    let mut i = at + "\"eventTime\"".len();
-    let skip = |mut i: usize| {
-        while i < b.len() && b[i].is_ascii_whitespace() {
-            i += 1;
+    match value_after_name(b, at + "\"eventTime\"".len()) {
+        ValueAfterName::Str(start, end) => {
+            let value = std::str::from_utf8(&b[start..end]).ok()?;
+            Some(parse_event_time(value))
         }
-        i
-    };
-    i = skip(i);
-    if b.get(i) != Some(&b':') {
-        return None;
-    }
-    i = skip(i + 1);
-    if b.get(i) != Some(&b'"') {
         // Any other JSON value is no time.
-        return Some(None);
+        ValueAfterName::NotString => Some(None),
+        ValueAfterName::Unknown => None,
     }
-    let rest = &b[i + 1..];
-    let end = memchr::memchr2(b'"', b'\\', rest)?;
-    if rest[end] != b'"' {
-        return None;
-    }
-    let value = std::str::from_utf8(&rest[..end]).ok()?;
-    Some(parse_event_time(value))
 }
 
 /// The `eventTime` of a parsed record in epoch seconds: [`record_event_time`] of its text.
