@@ -69,6 +69,13 @@ def tree_cpu(root=None):
 # hot paths (Hadoop paths and URIs, Java serialisation of tasks, Arrow writers) over the first
 # few, so the table shows each and the summary the two halves apart.
 WARM = 6
+# Then the session keeps running the job until it has run SETTLED warm jobs in all (the JIT's
+# share falls from ~0.8 to ~0.25 CPU s per job by the tenth), and the steady state is measured
+# in PAIRS: a CLI run, then a Spark job, back to back, so both see the same machine (these
+# machines are noisy: the same job's wall time varies by a fifth from minute to minute). The
+# ratio reported is the median of the pairs' ratios.
+SETTLED = 12
+PAIRS = 9
 
 
 def jvm_pid():
@@ -206,6 +213,21 @@ def main():
                 after.subtract(before)
                 for k, v in after.items():
                     split[(i > WARM // 2, k)] += v
+    for _ in range(SETTLED - WARM):
+        assert cs.replay(spark, [str(trail)]).to_json() == expected, "Spark differs from the CLI"
+    pairs = []
+    steady = Counter()
+    for _ in range(PAIRS):
+        out, cli_pair_s, cli_pair_cpu = timed(cli, children_cpu)
+        assert out == expected, "the CLI's report changed"
+        before = cpu_split(jvm)
+        out, s, c = timed(lambda: cs.replay(spark, [str(trail)]).to_json(), tree_cpu)
+        after = cpu_split(jvm)
+        assert out == expected, "Spark differs from the CLI"
+        pairs.append((cli_pair_s, s, cli_pair_cpu, c))
+        if after and before:
+            after.subtract(before)
+            steady.update(after)
     loads.append(load())
     # Where a warm run's time goes: the listing (driver and JVM; no content read) and the
     # replay job it leaves (reading, Arrow to the Python workers, Replay.partial, collect).
@@ -248,6 +270,22 @@ def main():
         kinds = sorted({k for late, k in (x for x in split if isinstance(x, tuple))})
         for k in kinds:
             print(f"| {k} | {split[(False, k)] / half:.2f} | {split[(True, k)] / (WARM - half):.2f} |")
+    ratios = [s / c_s for c_s, s, _, _ in pairs]
+    print(f"Steady state (warm jobs {SETTLED + 1} to {SETTLED + PAIRS}, each right after a CLI run): "
+          f"CLI median {statistics.median(p[0] for p in pairs):.2f} s, Spark median "
+          f"{statistics.median(p[1] for p in pairs):.2f} s; Spark / CLI wall time per pair: "
+          f"median {statistics.median(ratios):.2f}x (min {min(ratios):.2f}x, max {max(ratios):.2f}x)"
+          + ("" if None in (p[2] for p in pairs) or None in (p[3] for p in pairs) else
+             f"; CPU time per pair: median "
+             f"{statistics.median(c / cc for _, _, cc, c in pairs):.2f}x"))
+    print("| pair | CLI wall s | Spark wall s | ratio |")
+    print("|---|---|---|---|")
+    for i, (cli_s_i, s, _, _) in enumerate(pairs, 1):
+        print(f"| {i} | {cli_s_i:.2f} | {s:.2f} | {s / cli_s_i:.2f}x |")
+    if steady:
+        print("CPU s per steady-state Spark job by where it went:")
+        for k in sorted(steady):
+            print(f"| {k} | {steady[k] / PAIRS:.2f} |")
     print(f"Python hop: {partial_s / events * 1e6:.2f} us/event in Replay.partial "
           f"vs {cli_s / events * 1e6:.2f} us/event for the whole CLI run")
 

@@ -47,6 +47,12 @@ def _cli_name(uri: str) -> str:
 def _skipped(relative: str) -> bool:
     """The CLI's walk rules below a named directory: hidden entries, ``CloudTrail-Digest``
     directories (integrity proofs, not events) and ``labels.jsonl`` files are not read."""
+    # Most keys hold none of the three: decided without splitting (a listing's loop over
+    # thousands of keys runs on the driver while the cores wait).
+    if "/." not in "/" + relative and "CloudTrail-Digest" not in relative and (
+        "labels.jsonl" not in relative
+    ):
+        return False
     parts = [p for p in relative.split("/") if p]
     if any(p.startswith(".") or p == "CloudTrail-Digest" for p in parts):
         return True
@@ -288,6 +294,8 @@ _OPEN_COST = 64 * 1024
 # replay on one core (the benchmark replays 50 MB of gzip per CPU second). Bigger trails get
 # more partitions than cores, and more partials.
 _MAX_PARTITION = 1 << 30
+# The most bytes of objects in one Arrow batch to a Python worker (see _job_settings).
+_BATCH_BYTES = 4 << 20
 
 
 def _job_settings(spark) -> dict:
@@ -300,6 +308,12 @@ def _job_settings(spark) -> dict:
             max(1, 2 * spark.sparkContext.defaultParallelism)
         ),
         "spark.sql.files.openCostInBytes": str(_OPEN_COST),
+        # Arrow batches of a few MB, not Spark's 64 MB: the Python worker replays a batch while
+        # the JVM reads the next objects (on S3 it would otherwise wait for 64 MB of GETs), and
+        # the JVM fills small buffers instead of growing big ones (a fifth less of its task CPU
+        # on the benchmark trail: 0.42 against 0.52 s per job). Spark 4's setting; older
+        # versions ignore it.
+        "spark.sql.execution.arrow.maxBytesPerBatch": str(_BATCH_BYTES),
     }
 
 

@@ -95,6 +95,22 @@ def test_spark_replay_equals_the_cli_with_labels_and_a_baseline(weeks, run_cli, 
     assert whole["what_if"] is not None
 
 
+def test_partitions_of_many_arrow_batches_merge_to_the_cli_report(weeks, run_cli, spark, monkeypatch):
+    # A partition reaches its Python worker in Arrow batches of at most _BATCH_BYTES; each
+    # batch is replayed into a partial and the worker merges them. At one byte, every object
+    # is a batch of its own, so each partition's partial is a merge of many.
+    import cwfilter.spark as cs
+
+    trail = weeks / "synth"
+    files = [p for p in trail.rglob("*.json.gz") if "Digest" not in str(p)]
+    assert len(files) > 4 * spark.sparkContext.defaultParallelism
+    monkeypatch.setattr(cs, "_BATCH_BYTES", 1)
+    report = spark_replay(spark, [str(trail)], labels=str(trail / "labels.jsonl"))
+    cli = run_cli("replay", "--format", "json", "--labels", trail / "labels.jsonl", trail)
+    assert report.to_json() == cli.stdout
+    assert json.loads(cli.stdout)["summary"]["fires"] > 0
+
+
 def test_python_m_cwfilter_spark_with_a_corrupt_object_exits_2_like_the_cli(weeks, run_cli):
     trail = weeks / "synth"
     bad = weeks / "extra" / "broken.json.gz"
@@ -142,6 +158,7 @@ def test_the_job_settings_are_the_sessions_own_again_afterwards(weeks, spark):
         "spark.sql.files.maxPartitionBytes",
         "spark.sql.files.minPartitionNum",
         "spark.sql.sources.parallelPartitionDiscovery.parallelism",
+        "spark.sql.execution.arrow.maxBytesPerBatch",
     ]
     spark.conf.set("spark.sql.files.maxPartitionBytes", "12345678")
     try:

@@ -57,3 +57,27 @@ def test_never_above_the_root():
     kept = objects(6)
     root = DAY.format(6)
     assert _cover({uri: root for uri in kept}, kept, kept + objects(7)) == [root]
+
+
+def test_the_walk_rules_quick_answer_equals_the_rules():
+    # `_skipped` answers most keys without splitting them: the same answer as the rules spelt
+    # out part by part, on every combination of the parts that matter.
+    import itertools
+
+    from cwfilter.spark import _skipped
+
+    def rules(relative):
+        parts = [p for p in relative.split("/") if p]
+        if any(p.startswith(".") or p == "CloudTrail-Digest" for p in parts):
+            return True
+        return bool(parts) and parts[-1] == "labels.jsonl"
+
+    pieces = ["", "/", "a", ".a", "a.b", "CloudTrail-Digest", "xCloudTrail-Digest",
+              "labels.jsonl", "labels.jsonl.gz", "my-labels.jsonl", "o.json.gz"]
+    seen = {True: 0, False: 0}
+    for n in range(1, 4):
+        for combo in itertools.product(pieces, repeat=n):
+            for joined in ("/".join(combo), "/" + "/".join(combo), "/".join(combo) + "/"):
+                assert _skipped(joined) == rules(joined), joined
+                seen[rules(joined)] += 1
+    assert seen[True] and seen[False]
