@@ -71,7 +71,25 @@ def _qualified(spark, path: str) -> Tuple[str, bool, Optional[str]]:
             return qualified, False, "No such file or directory (os error 2)"
         return qualified, True, None
     except Exception as e:  # noqa: BLE001 - any filesystem failure is an input error
-        return path, False, str(e).splitlines()[0] if str(e) else type(e).__name__
+        return path, False, _reason(e)
+
+
+def _reason(e: Exception) -> str:
+    """What went wrong, in the filesystem's words: a Java exception's short class name and
+    message (`UnknownStoreException: s3a://no-such-bucket/AWSLogs`: the message alone is often
+    just the path; Py4J's own first line is only "An error occurred while calling o52.getFileSystem.")."""
+    java = getattr(e, "java_exception", None)
+    if java is not None:
+        try:
+            name = java.getClass().getSimpleName()
+            message = (java.getMessage() or "").strip()
+            text = f"{name}: {message}" if message else name
+        except Exception:  # noqa: BLE001 - the gateway itself failed: Python's text below
+            text = None
+        if text:
+            return text.splitlines()[0]
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
 
 
 # Separates paths crossing the Py4J bridge in one string: a NUL is in no path or S3 key.

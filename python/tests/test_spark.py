@@ -189,6 +189,21 @@ def test_a_stale_crc_beside_a_local_object_is_ignored_like_the_cli(weeks, run_cl
     assert report.exit_code == 0
 
 
+def test_a_path_spark_cannot_open_is_an_input_error_in_the_filesystems_words(weeks, spark):
+    # Regression: the error was Py4J's first line, "An error occurred while calling
+    # o52.getFileSystem.", which names no reason; now Hadoop's exception and message.
+    report = spark_replay(spark, ["nosuchscheme://bucket/AWSLogs/", str(weeks / "synth")])
+    assert report.exit_code == 2
+    assert report.input_errors == [
+        (
+            "nosuchscheme://bucket/AWSLogs/",
+            None,
+            'UnsupportedFileSystemException: No FileSystem for scheme "nosuchscheme"',
+        )
+    ]
+    assert json.loads(report.to_json())["inputs"]["files"] > 0
+
+
 def test_a_session_that_names_its_local_filesystem_keeps_it(spark):
     import cwfilter.spark as cs
 
