@@ -328,9 +328,9 @@ def _job_settings(spark) -> dict:
         "spark.sql.files.openCostInBytes": str(_OPEN_COST),
         # Arrow batches of a few MB, not Spark's 64 MB: the Python worker replays a batch while
         # the JVM reads the next objects (on S3 it would otherwise wait for 64 MB of GETs), and
-        # the JVM fills small buffers instead of growing big ones (a fifth less of its task CPU
-        # on the benchmark trail: 0.42 against 0.52 s per job). Spark 4's setting; older
-        # versions ignore it.
+        # the JVM fills small buffers instead of growing big ones (its task threads: 0.41
+        # against 0.58 CPU s per job on the benchmark trail, docs/benchmarks.md). Spark 4's
+        # setting; older versions ignore it.
         "spark.sql.execution.arrow.maxBytesPerBatch": str(_BATCH_BYTES),
     }
 
