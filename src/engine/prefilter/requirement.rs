@@ -183,11 +183,7 @@ pub fn usable_json_literal(lit: &str) -> bool {
     if lit.is_empty() {
         return false;
     }
-    // Characters a JSON string may spell only as an escape other than `\u`.
-    if lit
-        .chars()
-        .any(|c| c == '"' || c == '\\' || c == '/' || c < ' ')
-    {
+    if lit.chars().any(has_short_escape) {
         return false;
     }
     // A numeric value can equal a string literal without sharing its text (`4e2` vs "400"),
@@ -207,13 +203,16 @@ pub fn usable_json_literal(lit: &str) -> bool {
 }
 
 /// Whether a member name has one raw spelling without `\u` escapes (so the prefilter can find
-/// it as `"name"` verbatim): the same characters as [`usable_json_literal`] excludes, numbers
-/// allowed.
+/// it as `"name"` verbatim): no character [`has_short_escape`], numbers allowed.
 pub(crate) fn usable_member_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name
-            .chars()
-            .any(|c| c == '"' || c == '\\' || c == '/' || c < ' ')
+    !name.is_empty() && !name.chars().any(has_short_escape)
+}
+
+/// Characters a JSON string can spell with an escape other than `\u` (`\"`, `\\`, `\/`, `\n`,
+/// ...; `"`, `\` and controls only so): text holding one may have another raw spelling even
+/// without `\u`.
+fn has_short_escape(c: char) -> bool {
+    c == '"' || c == '\\' || c == '/' || c < ' '
 }
 
 /// Term patterns are substring tests on the raw message itself, so their terms are literals
