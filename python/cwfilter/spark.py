@@ -44,19 +44,23 @@ def _cli_name(uri: str) -> str:
     return uri
 
 
+# What the CLI's walk never reads below a named directory, besides hidden entries: digest
+# directories (integrity proofs, not events) and a trail's labels file.
+_DIGEST_DIR = "CloudTrail-Digest"
+_LABELS_FILE = "labels.jsonl"
+
+
 def _skipped(relative: str) -> bool:
     """The CLI's walk rules below a named directory: hidden entries, ``CloudTrail-Digest``
-    directories (integrity proofs, not events) and ``labels.jsonl`` files are not read."""
+    directories and ``labels.jsonl`` files are not read."""
     # Most keys hold none of the three: decided without splitting (a listing's loop over
     # thousands of keys runs on the driver while the cores wait).
-    if "/." not in "/" + relative and "CloudTrail-Digest" not in relative and (
-        "labels.jsonl" not in relative
-    ):
+    if "/." not in "/" + relative and _DIGEST_DIR not in relative and _LABELS_FILE not in relative:
         return False
     parts = [p for p in relative.split("/") if p]
-    if any(p.startswith(".") or p == "CloudTrail-Digest" for p in parts):
+    if any(p.startswith(".") or p == _DIGEST_DIR for p in parts):
         return True
-    return bool(parts) and parts[-1] == "labels.jsonl"
+    return bool(parts) and parts[-1] == _LABELS_FILE
 
 
 def _qualified(spark, path: str) -> Tuple[str, bool, Optional[str]]:
@@ -76,8 +80,9 @@ def _qualified(spark, path: str) -> Tuple[str, bool, Optional[str]]:
 
 def _reason(e: Exception) -> str:
     """What went wrong, in the filesystem's words: a Java exception's short class name and
-    message (`UnknownStoreException: s3a://no-such-bucket/AWSLogs`: the message alone is often
-    just the path; Py4J's own first line is only "An error occurred while calling o52.getFileSystem.")."""
+    message (``UnknownStoreException: s3a://no-such-bucket/AWSLogs``: the message alone is often
+    just the path; Py4J's own first line is only "An error occurred while calling
+    o52.getFileSystem.")."""
     java = getattr(e, "java_exception", None)
     if java is not None:
         try:
@@ -116,11 +121,12 @@ def _to_jvm(spark, strings: Sequence[str]):
 # RawLocalFileSystem, not the default `file:` filesystem (LocalFileSystem, a checksum file
 # system), which looks for a `.crc` sibling every time it opens an object and reads through a
 # checksum verifier (1.36 instead of 1.13 JVM CPU s listing and reading the benchmark trail's
-# 5,184 objects), and failed the job on a stale `.crc` beside an object the CLI reads. These are options of the
-# read (they reach the Hadoop configuration of its listing and of its tasks), never of the
-# session. Hadoop caches one filesystem per scheme, and the cached `file:` one is the session's:
-# the read bypasses the cache for `file:` (a RawLocalFileSystem is a plain object, cheap to
-# make). Only `file:` paths are affected; a session that names its own `fs.file.impl` keeps it.
+# 5,184 objects), and failed the job on a stale `.crc` beside an object the CLI reads. These
+# are options of the read (they reach the Hadoop configuration of its listing and of its
+# tasks), never of the session. Hadoop caches one filesystem per scheme, and the cached
+# `file:` one is the session's: the read bypasses the cache for `file:` (a RawLocalFileSystem
+# is a plain object, cheap to make). Only `file:` paths are affected; a session that names its
+# own `fs.file.impl` keeps it.
 _RAW_LOCAL = {
     "fs.file.impl": "org.apache.hadoop.fs.RawLocalFileSystem",
     "fs.file.impl.disable.cache": "true",
