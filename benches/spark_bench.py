@@ -197,37 +197,40 @@ def main():
     spark.sparkContext.setLogLevel("ERROR")
     rows.append(("Spark local[2]: session start", session_s, session_cpu))
     jvm = jvm_pid()
-    warm = []
-    split = Counter()
-    for i in range(1 + WARM):
+
+    def spark_job():
+        """One `cwfilter.spark.replay` job, checked against the CLI's report: wall s, CPU s
+        and its CPU split (empty without /proc)."""
         before = cpu_split(jvm)
         out, s, c = timed(lambda: cs.replay(spark, [str(trail)]).to_json(), tree_cpu)
         after = cpu_split(jvm)
         assert out == expected, "Spark differs from the CLI"
+        if after is None or before is None:
+            return s, c, Counter()
+        after.subtract(before)
+        return s, c, after
+
+    warm = []
+    split = Counter()
+    for i in range(1 + WARM):
+        s, c, job_split = spark_job()
         if i == 0:
             rows.append(("Spark local[2]: cwfilter.spark.replay, first job of the session", s, c))
         else:
             warm.append((s, c))
             rows.append((f"Spark local[2]: cwfilter.spark.replay, warm run {i}", s, c))
-            if after and before:
-                after.subtract(before)
-                for k, v in after.items():
-                    split[(i > WARM // 2, k)] += v
+            for k, v in job_split.items():
+                split[(i > WARM // 2, k)] += v
     for _ in range(SETTLED - WARM):
-        assert cs.replay(spark, [str(trail)]).to_json() == expected, "Spark differs from the CLI"
+        spark_job()
     pairs = []
     steady = Counter()
     for _ in range(PAIRS):
         out, cli_pair_s, cli_pair_cpu = timed(cli, children_cpu)
         assert out == expected, "the CLI's report changed"
-        before = cpu_split(jvm)
-        out, s, c = timed(lambda: cs.replay(spark, [str(trail)]).to_json(), tree_cpu)
-        after = cpu_split(jvm)
-        assert out == expected, "Spark differs from the CLI"
+        s, c, job_split = spark_job()
         pairs.append((cli_pair_s, s, cli_pair_cpu, c))
-        if after and before:
-            after.subtract(before)
-            steady.update(after)
+        steady.update(job_split)
     loads.append(load())
     # Where a warm run's time goes: the listing (driver and JVM; no content read) and the
     # replay job it leaves (reading, Arrow to the Python workers, Replay.partial, collect).
@@ -267,8 +270,7 @@ def main():
                                     f"; {spark_cpu:.2f} CPU s, {spark_cpu / cli_cpu:.2f}x its CPU time"))
     if split:
         print(f"CPU s per warm run by where it went (runs 1-{half} | runs {half + 1}-{WARM}):")
-        kinds = sorted({k for late, k in (x for x in split if isinstance(x, tuple))})
-        for k in kinds:
+        for k in sorted({k for _, k in split}):
             print(f"| {k} | {split[(False, k)] / half:.2f} | {split[(True, k)] / (WARM - half):.2f} |")
     ratios = [s / c_s for c_s, s, _, _ in pairs]
     print(f"Steady state (warm jobs {SETTLED + 1} to {SETTLED + PAIRS}, each right after a CLI run): "
